@@ -1,0 +1,3 @@
+"""flyfab: the online factory of a printed-circuit-board maker."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,486 @@
+"""Understanding an upload as a CAM engineer would: `analyze(path)` from archive to findings.
+
+The pipeline:
+1. intake: the archive read safely into memory;
+2. sniffing: fabrication data kept, everything else listed as ignored with the reason;
+3. headers: attributes, job file, names, and the generating software, before any geometry;
+4. parsing: every Gerber and Excellon file condensed by `read_layer`, copper with its area, in
+   worker processes when the work is large, through the layer cache;
+5. identification by content for what is still unknown, then the stack-up across files;
+6. the board: outline, size, stack, drills, finest features per copper layer.
+
+Nothing here prints or exits: the result is an `Analysis`, problems included.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import numpy as np
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from flyfab.cam import drills as drill_summary
+from flyfab.cam import identify, stackup
+from flyfab.cam.attributes import Header, read_excellon_header, read_gerber_header
+from flyfab.cam.cache import LayerCache, cache_key, default_cache
+from flyfab.cam.drills import DrillSummary
+from flyfab.cam.generator import board_generator, vote
+from flyfab.cam.intake import IntakeLimits, Skipped, Upload, read_upload
+from flyfab.cam.jobfile import JobFile, read_job
+from flyfab.cam.layerdata import LayerData, copper_area, read_layer
+from flyfab.cam.model import Evidence, Problem, Role, Severity, Source
+from flyfab.cam.outline import Outline, copper_core, find_outline
+from flyfab.cam.parse import coincidence
+from flyfab.cam.sniff import Kind, announces_fab_data, sniff
+from flyfab.cam.stackup import Candidate
+
+PARALLEL_MIN_BYTES = 1_500_000  # below this, starting workers costs more than it saves
+
+
+@dataclass
+class FileRole:
+    path: str
+    role: Role
+    evidence: list[Evidence]
+    format: str  # "gerber" or "excellon"
+    units: str | None
+
+
+@dataclass
+class CopperFeatures:
+    path: str
+    index: int | None
+    side: str
+    min_trace_width_mm: float | None
+    min_trace_at: tuple[float, float] | None
+    min_gap_mm: float | None
+    min_gap_at: tuple[float, float] | None
+    copper_area_mm2: float
+    copper_fraction: float | None
+    islands: int
+
+
+@dataclass
+class Board:
+    width_mm: float | None = None
+    height_mm: float | None = None
+    area_mm2: float | None = None
+    bounds_mm: tuple[float, float, float, float] | None = None
+    copper_layers: int = 0
+    stack: list[tuple[int, str, str]] = field(default_factory=list)  # (index, path, side)
+    outline_file: str | None = None
+    outline_source: str | None = None  # the file the board edge was taken from
+    size_from: str = "none"  # "outline", "drawing" (edge found in another layer), "copper" or "none"
+    generator: str | None = None
+    outline: Outline | None = None
+
+
+@dataclass
+class Analysis:
+    name: str
+    files: list[FileRole] = field(default_factory=list)
+    ignored: list[Skipped] = field(default_factory=list)
+    board: Board = field(default_factory=Board)
+    drills: DrillSummary = field(default_factory=DrillSummary)
+    features: list[CopperFeatures] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    layers: dict[str, LayerData] = field(default_factory=dict)  # for DFM, rendering and pooling
+    seconds: float = 0.0
+
+    def role_of(self, path: str) -> Role | None:
+        return next((f.role for f in self.files if f.path == path), None)
+
+
+Progress = Callable[[str, int, int], None]
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    return None
+
+
+def analyze(
+    path: Path,
+    limits: IntakeLimits | None = None,
+    cache: LayerCache | None = None,
+    workers: int | None = None,
+    progress: Progress = _no_progress,
+) -> Analysis:
+    """Analyse an upload (zip, tar.gz or folder). Raises IntakeError if it cannot be read at all."""
+    upload = read_upload(path, limits or IntakeLimits.from_env())
+    return analyze_upload(upload, cache=cache, workers=workers, progress=progress)
+
+
+def analyze_upload(
+    upload: Upload,
+    cache: LayerCache | None = None,
+    workers: int | None = None,
+    progress: Progress = _no_progress,
+) -> Analysis:
+    started = time.perf_counter()
+    cache = cache if cache is not None else default_cache()
+    result = Analysis(upload.name, ignored=list(upload.skipped))
+    texts: dict[str, str] = {}
+    kinds: dict[str, str] = {}
+    job: JobFile | None = None
+    reports: dict[str, str] = {}
+    for f in upload.files:
+        s = sniff(f.path, f.data)
+        if s.kind in (Kind.GERBER, Kind.EXCELLON):
+            texts[f.path] = s.text
+            kinds[f.path] = s.kind.value
+        elif s.kind is Kind.GERBER_JOB:
+            job = job or read_job(f.path, s.text)
+            result.ignored.append(
+                Skipped(f.path, "Gerber job file: metadata, used as evidence for the layers")
+            )
+        else:
+            result.ignored.append(Skipped(f.path, s.reason))
+            if s.text and len(s.text) < 1_000_000:
+                reports[f.path] = s.text
+            if s.kind is Kind.GARBAGE or (s.kind is Kind.EMPTY and announces_fab_data(f.path)):
+                result.problems.append(
+                    Problem(
+                        f.path,
+                        f"named like fabrication data but {s.reason}; re-export it from your CAD tool",
+                        code="not-fabrication-data",
+                    )
+                )
+
+    headers: dict[str, Header] = {
+        p: (read_excellon_header(t) if kinds[p] == "excellon" else read_gerber_header(t))
+        for p, t in texts.items()
+    }
+    votes = {p: vote(h, texts[p]) for p, h in headers.items()}
+    result.board.generator = board_generator(votes.values(), job.generator if job else None)
+    cands = [Candidate(p, kinds[p], headers[p], None) for p in sorted(texts)]
+    identify.first_pass(cands, job, result.board.generator, reports)
+
+    # Parse: copper with its area (the expensive part), the rest condensed only; drills later.
+    gerbers = [c for c in cands if c.kind == "gerber"]
+    wants_area = {c.path: _maybe_copper(c) for c in gerbers}
+    layers = _read_all(
+        [(c.path, texts[c.path], wants_area[c.path]) for c in gerbers], cache, workers, progress
+    )
+    for c in gerbers:
+        c.data = layers[c.path]
+    _read_drills(cands, texts, reports, layers, cache)
+
+    board_bbox = _extent(c.data for c in cands if c.role is not None and c.role.type in ("outline", "copper"))
+    identify.content_pass(cands, board_bbox)
+    # A file found to be copper only now still needs its area.
+    late = [
+        c
+        for c in cands
+        if c.role is not None
+        and c.role.type == "copper"
+        and c.data is not None
+        and c.data.readable
+        and not c.data.has_area
+    ]
+    if late:
+        extra = _read_all([(c.path, texts[c.path], True) for c in late], cache, workers, progress)
+        for c in late:
+            c.data = extra[c.path]
+            layers[c.path] = extra[c.path]
+
+    ordered_copper = stackup.order_copper(cands)
+    _choose_outline(cands, result)
+    for c in cands:
+        if c.data is not None:
+            result.problems.extend(c.data.problems)
+            result.layers[c.path] = c.data
+        if c.role is None:
+            reason = "not understood: " + (
+                "it could not be read"
+                if c.data is not None and not c.data.readable
+                else "no layer role could be established"
+            )
+            result.ignored.append(Skipped(c.path, reason))
+            if c.data is not None and c.data.readable:
+                result.problems.append(
+                    Problem(
+                        c.path,
+                        "could not tell which layer this is; rename it after its "
+                        "layer (e.g. top copper) or export with Gerber X2",
+                        Severity.WARNING,
+                        "unidentified",
+                    )
+                )
+            continue
+        units = c.data.stats.unit if c.data is not None and c.data.readable else None
+        result.files.append(FileRole(c.path, c.role, c.evidence, c.kind, units))
+
+    _board(result, cands, ordered_copper)
+    _features(result, ordered_copper)
+    drill_files = [
+        (c.data, c.role.plating)
+        for c in cands
+        if c.role is not None and c.role.type == "drill" and c.data is not None and c.data.readable
+    ]
+    result.drills = drill_summary.summarise(drill_files)
+    result.ignored.sort(key=lambda s: s.path)
+    result.problems.sort(key=lambda p: (p.path or "", p.code))
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _maybe_copper(c: Candidate) -> bool:
+    if c.role is not None:
+        return c.role.type == "copper"
+    # Unknown files are drawn too if they might be copper; what they are is settled by content later.
+    return True
+
+
+def _work(args: tuple[str, str, bool]) -> LayerData:
+    path, text, area = args
+    return read_layer(path, "gerber", text, area=area)
+
+
+def _read_all(
+    jobs: list[tuple[str, str, bool]], cache: LayerCache, workers: int | None, progress: Progress
+) -> dict[str, LayerData]:
+    out: dict[str, LayerData] = {}
+    todo = []
+    for path, text, area in jobs:
+        hit = cache.get(cache_key(text, area))
+        if hit is not None:
+            hit.path = path
+            out[path] = hit
+        else:
+            todo.append((path, text, area))
+    total = len(jobs)
+    progress("parse", len(out), total)
+    n = workers if workers is not None else int(os.environ.get("FLYFAB_WORKERS", os.cpu_count() or 1))
+    size = sum(len(t) for _, t, _ in todo)
+    if n > 1 and len(todo) > 1 and size >= PARALLEL_MIN_BYTES:
+        # Largest first, so that two workers finish together.
+        todo.sort(key=lambda j: len(j[1]) * (3 if j[2] else 1), reverse=True)
+        context = multiprocessing.get_context(os.environ.get("FLYFAB_MP_START", "fork"))
+        with ProcessPoolExecutor(max_workers=min(n, len(todo)), mp_context=context) as pool:
+            for (path, text, area), data in zip(todo, pool.map(_work, todo), strict=True):
+                out[path] = data
+                cache.put(cache_key(text, area), data)
+                progress("parse", len(out), total)
+    else:
+        for path, text, area in todo:
+            data = _work((path, text, area))
+            out[path] = data
+            cache.put(cache_key(text, area), data)
+            progress("parse", len(out), total)
+    return out
+
+
+def _read_drills(
+    cands: list[Candidate],
+    texts: dict[str, str],
+    reports: dict[str, str],
+    layers: dict[str, LayerData],
+    cache: LayerCache,
+) -> None:
+    pads = [
+        c.data.flash_points
+        for c in cands
+        if c.data is not None and c.role is not None and c.role.type == "copper" and len(c.data.flash_points)
+    ]
+    pad_points = np.vstack(pads) if pads else np.zeros((0, 2))
+    folders: dict[str, dict[str, str]] = {}
+    for path, text in [*texts.items(), *reports.items()]:
+        folders.setdefault(str(PurePosixPath(path).parent), {})[PurePosixPath(path).name.lower()] = text
+
+    def reference(layer: Any) -> float:
+        holes = [(o.x * _mm(o.unit), o.y * _mm(o.unit)) for o in layer.objects if hasattr(o, "x")]
+        return coincidence(holes, pad_points)
+
+    for c in cands:
+        if c.kind != "excellon":
+            continue
+        text = texts[c.path]
+        key = cache_key(text, False)
+        data = cache.get(key)
+        if data is None:
+            siblings = folders.get(str(PurePosixPath(c.path).parent), {})
+            data = read_layer(c.path, "excellon", text, siblings=siblings, reference=reference)
+            if data.readable:
+                cache.put(key, data)
+        data.path = c.path
+        c.data = data
+        layers[c.path] = data
+
+
+def _mm(unit: Any) -> float:
+    return float(unit.convert_to("mm", 1.0)) if unit is not None else 1.0
+
+
+def _extent(datas: Iterable[LayerData | None]) -> tuple[float, float, float, float] | None:
+    boxes = [d.stats.bbox for d in datas if d is not None and d.stats.bbox is not None]
+    if not boxes:
+        return None
+    a = np.array(boxes)
+    return float(a[:, 0].min()), float(a[:, 1].min()), float(a[:, 2].max()), float(a[:, 3].max())
+
+
+def _copper_extent(cands: list[Candidate]) -> BaseGeometry | None:
+    box = _extent(c.data for c in cands if c.role is not None and c.role.type == "copper")
+    return shapely.box(*box) if box else None
+
+
+def _copper_points(cands: list[Candidate]) -> np.ndarray[Any, Any]:
+    """Points where the board's copper is: the pad centres, which only ever lie on the board; on a
+    board with (almost) no pads, points along its traces and pours instead."""
+    copper = [c.data for c in cands if c.role is not None and c.role.type == "copper" and c.data is not None]
+    pads = [d.flash_points for d in copper if len(d.flash_points)]
+    if sum(len(p) for p in pads) >= 20:
+        return np.vstack(pads)
+    pts = pads + [st.points[:: max(1, len(st.points) // 8)] for d in copper for st in d.strokes]
+    return np.vstack(pts) if pts else np.zeros((0, 2))
+
+
+def _fallback_kind(c: Candidate) -> int:
+    return {"other": 0, "outline": 0, "silkscreen": 1, "copper": 2}.get(c.role.type if c.role else "other", 3)
+
+
+def _choose_outline(cands: list[Candidate], result: Analysis) -> None:
+    """The board edge: the best outline layer; failing that, a closed contour in another layer."""
+    points = _copper_points(cands)
+    copper = copper_core(points) or _copper_extent(cands)
+    edge_layers = sorted(
+        (c for c in cands if c.role is not None and c.role.type == "outline" and c.data is not None),
+        key=identify.outline_rank,
+    )
+    chosen: tuple[Candidate, Outline] | None = None
+    for c in edge_layers:
+        assert c.data is not None
+        found = find_outline(c.data.strokes, copper, dedicated=True, copper_points=points)
+        if found is not None and chosen is None:
+            chosen = (c, found)
+        elif chosen is not None:
+            c.role = Role("other", "none")
+            c.evidence.append(
+                Evidence(Source.CONTENT, f"a second board-edge layer; {chosen[0].path} is the outline")
+            )
+    if edge_layers and chosen is None:
+        result.problems.append(
+            Problem(
+                edge_layers[0].path,
+                "the outline layer holds no closed board contour",
+                Severity.WARNING,
+                "open-outline",
+            )
+        )
+    board = result.board
+    if chosen is not None:
+        c, found = chosen
+        board.outline_file = board.outline_source = c.path
+        board.size_from = "outline"
+        board.outline = found
+        for note in found.notes:
+            result.problems.append(Problem(c.path, note, Severity.WARNING, "outline-repaired"))
+        return
+    if copper is None:
+        return
+    # No usable outline layer: drawings first (fabrication, mechanical), then the films themselves,
+    # where many tools plot the board edge as a thin rectangle.
+    fallbacks = sorted(
+        (
+            c
+            for c in cands
+            if c.role is not None
+            and c.data is not None
+            and c.role.type in ("other", "outline", "copper", "silkscreen")
+        ),
+        key=_fallback_kind,
+    )
+    found_in: list[tuple[tuple[float, ...], Candidate, Outline]] = []
+    for c in fallbacks:
+        assert c.data is not None
+        found = find_outline(c.data.strokes, copper, dedicated=False, copper_points=points)
+        if found is not None:
+            found_in.append((tuple(round(v / 0.05) * 0.05 for v in found.bounds), c, found))
+    if found_in:
+        # Tools that plot the board edge into their films plot it into many; the edge most films
+        # agree on is the board. Then the smallest, since drawings add connector bodies and
+        # frames that only ever make a contour larger; then drawings before films.
+        votes: dict[tuple[float, ...], int] = {}
+        for key, _, _ in found_in:
+            votes[key] = votes.get(key, 0) + 1
+
+        def rank(f: tuple[tuple[float, ...], Candidate, Outline]) -> tuple[int, float, int]:
+            (x0, y0, x1, y1) = f[0]
+            return (-votes[f[0]], round((x1 - x0) * (y1 - y0), 1), _fallback_kind(f[1]))
+
+        _, c, found = min(found_in, key=rank)
+        board.outline_source = c.path
+        board.size_from = "drawing"
+        board.outline = found
+        agree = votes[min(found_in, key=rank)[0]]
+        result.problems.append(
+            Problem(
+                None,
+                f"no board outline file: the board edge was taken from the contour "
+                f"drawn in {c.path}"
+                + (f" (and {agree - 1} other layers)" if agree > 1 else "")
+                + "; add an outline (edge cuts) layer",
+                Severity.WARNING,
+                "outline-from-drawing",
+            )
+        )
+        return
+    board.size_from = "copper"
+    result.problems.append(
+        Problem(
+            None,
+            "no board outline found: the size is the extent of the copper; add an outline (edge cuts) layer",
+            Severity.WARNING,
+            "no-outline",
+        )
+    )
+
+
+def _board(result: Analysis, cands: list[Candidate], copper: list[Candidate]) -> None:
+    board = result.board
+    board.copper_layers = len(copper)
+    board.stack = [(c.role.index or 0, c.path, c.role.side) for c in copper if c.role is not None]
+    if board.outline is not None:
+        o = board.outline
+        board.width_mm, board.height_mm = round(o.width, 4), round(o.height, 4)
+        board.area_mm2 = round(o.area, 3)
+        board.bounds_mm = tuple(round(v, 4) for v in o.bounds)  # type: ignore[assignment]
+    else:
+        box = _extent(c.data for c in copper)
+        if box:
+            board.bounds_mm = box
+            board.width_mm, board.height_mm = round(box[2] - box[0], 4), round(box[3] - box[1], 4)
+            board.area_mm2 = round(board.width_mm * board.height_mm, 3)
+
+
+def _features(result: Analysis, copper: list[Candidate]) -> None:
+    board_area = result.board.area_mm2
+    for c in copper:
+        if c.data is None or c.role is None:
+            continue
+        f = c.data.features
+        width = f.width if f else None
+        gap = f.gap if f else None
+        area = copper_area(c.data)
+        result.features.append(
+            CopperFeatures(
+                path=c.path,
+                index=c.role.index,
+                side=c.role.side,
+                min_trace_width_mm=round(width.value, 4) if width else None,
+                min_trace_at=(round(width.x, 3), round(width.y, 3)) if width else None,
+                min_gap_mm=round(gap.value, 4) if gap else None,
+                min_gap_at=(round(gap.x, 3), round(gap.y, 3)) if gap else None,
+                copper_area_mm2=round(area, 3),
+                copper_fraction=round(min(1.0, area / board_area), 4) if board_area else None,
+                islands=len(c.data.islands) if c.data.islands is not None else 0,
+            )
+        )

@@ -1,0 +1,231 @@
+"""Width and spacing measured on polygon edges, the way a design-rule checker does.
+
+A layer's islands are broken into their boundary edges, oriented so that copper lies to the left
+of every edge. Two kinds of edge pairs are measured:
+
+- internal (width): two edges of the same island that face each other across copper, nearly
+  anti-parallel (within `FACING_ANGLE`) and overlapping when projected on each other. Neighbouring
+  edges are never paired, so the corners of a pad do not count as narrow copper. This is the
+  "opposite" width check of commercial DRC tools.
+- external (gap): edges of two different islands, at their true Euclidean distance, corners
+  included, because a fabricator has to etch every gap between separate shapes.
+
+Candidate pairs come from a k-d tree over short pieces of the edges, searched within a distance
+that doubles until a pair is found, so the exact minimum is found without comparing every edge
+with every other.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+from scipy.spatial import cKDTree
+
+from flyfab.cam.islands import Geoms
+from flyfab.cam.tolerance import ARC_TOLERANCE_MM
+
+# Where two polygonised curves meet, chords can leave spikes and slivers up to about one chord
+# error thick that are not in the design; spans thinner than two chord errors are that noise.
+NOISE_FLOOR_MM = 2 * ARC_TOLERANCE_MM
+
+FACING_ANGLE = math.radians(30)
+Floats = NDArray[np.float64]
+Ints = NDArray[np.intp]
+
+
+@dataclass(frozen=True)
+class Span:
+    """A measured distance and where it was measured (the middle of the span, board mm)."""
+
+    value: float
+    x: float
+    y: float
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+
+
+@dataclass
+class Edges:
+    p1: Floats  # (n, 2) start points
+    p2: Floats  # (n, 2) end points
+    island: Ints  # island index of each edge
+    ring: Ints  # global ring index of each edge
+    pos: Ints  # position of the edge within its ring
+    ring_len: Ints  # number of edges in the edge's ring
+
+    def __len__(self) -> int:
+        return len(self.p1)
+
+
+def edges_of(islands: Geoms) -> Edges:
+    polys = shapely.orient_polygons(islands) if len(islands) else islands
+    rings = shapely.get_rings(polys)
+    ring_island = np.repeat(np.arange(len(polys)), shapely.get_num_interior_rings(polys) + 1)
+    coords, ring_index = shapely.get_coordinates(rings, return_index=True)
+    if len(coords) < 2:
+        z = np.zeros((0, 2))
+        e = np.zeros(0, dtype=np.intp)
+        return Edges(z, z, e, e, e, e)
+    same = ring_index[1:] == ring_index[:-1]
+    p1 = coords[:-1][same]
+    p2 = coords[1:][same]
+    ring = ring_index[:-1][same]
+    starts = np.flatnonzero(np.r_[True, ring[1:] != ring[:-1]])
+    counts = np.diff(np.r_[starts, len(ring)])
+    pos = np.arange(len(ring)) - np.repeat(starts, counts)
+    ring_len = np.repeat(counts, counts)
+    keep = np.any(p1 != p2, axis=1)
+    return Edges(p1[keep], p2[keep], ring_island[ring][keep], ring[keep], pos[keep], ring_len[keep])
+
+
+def _pieces(edges: Edges, length: float) -> tuple[Floats, Ints]:
+    """Midpoints of the edges cut into pieces no longer than `length`, with their edge index."""
+    d = edges.p2 - edges.p1
+    n = np.maximum(1, np.ceil(np.hypot(d[:, 0], d[:, 1]) / length)).astype(np.intp)
+    parent = np.repeat(np.arange(len(edges)), n)
+    k = np.arange(len(parent)) - np.repeat(np.cumsum(n) - n, n)
+    t = ((k + 0.5) / n[parent])[:, None]
+    return edges.p1[parent] + d[parent] * t, parent
+
+
+def _point_segment(p: Floats, a: Floats, b: Floats) -> tuple[Floats, Floats, Floats]:
+    """Distance from points p to segments ab, the closest points, and the projection parameter."""
+    ab = b - a
+    denom = np.einsum("ij,ij->i", ab, ab)
+    t = np.einsum("ij,ij->i", p - a, ab) / np.where(denom == 0, 1, denom)
+    tc = np.clip(t, 0, 1)
+    c = a + ab * tc[:, None]
+    return np.hypot(*(p - c).T), c, t
+
+
+def _segment_distance(a1: Floats, a2: Floats, b1: Floats, b2: Floats) -> tuple[Floats, Floats, Floats]:
+    """Euclidean distance between segments and the two closest points (segments do not cross here)."""
+    cands = [
+        (*_point_segment(a1, b1, b2)[:2], a1),
+        (*_point_segment(a2, b1, b2)[:2], a2),
+        (*_point_segment(b1, a1, a2)[:2], b1),
+        (*_point_segment(b2, a1, a2)[:2], b2),
+    ]
+    dist = np.stack([c[0] for c in cands])
+    best = np.argmin(dist, axis=0)
+    rows = np.arange(len(a1))
+    d = dist[best, rows]
+    q = np.stack([c[1] for c in cands])[best, rows]
+    p = np.stack([c[2] for c in cands])[best, rows]
+    return d, p, q
+
+
+def _candidate_pairs(pts: Floats, parent: Ints, radius: float) -> tuple[Ints, Ints]:
+    """Distinct edge pairs (i < j) with pieces closer than `radius`."""
+    pairs = cKDTree(pts).query_pairs(radius, output_type="ndarray")
+    i, j = parent[pairs[:, 0]], parent[pairs[:, 1]]
+    lo, hi = np.minimum(i, j), np.maximum(i, j)
+    keep = lo != hi
+    key = np.unique(lo[keep].astype(np.int64) * len(parent) + hi[keep])
+    return (key // len(parent)).astype(np.intp), (key % len(parent)).astype(np.intp)
+
+
+def _internal(edges: Edges, i: Ints, j: Ints) -> tuple[Floats, Floats, Floats]:
+    """Width across copper for candidate edge pairs; inf where the pair does not face across copper."""
+    inf = np.full(len(i), np.inf)
+    gap = np.abs(edges.pos[i] - edges.pos[j])
+    n = edges.ring_len[i]
+    adjacent = (edges.ring[i] == edges.ring[j]) & ((gap <= 1) | (gap >= n - 1))
+    ok = ~adjacent
+    a1, a2, b1, b2 = edges.p1[i], edges.p2[i], edges.p1[j], edges.p2[j]
+    da, db = a2 - a1, b2 - b1
+    la, lb = np.hypot(*da.T), np.hypot(*db.T)
+    ua, ub = da / la[:, None], db / lb[:, None]
+    # Copper lies to the left of each edge; facing edges run in opposite directions.
+    ok &= np.einsum("ij,ij->i", ua, ub) < -math.cos(FACING_ANGLE)
+    na = np.stack([-ua[:, 1], ua[:, 0]], axis=1)
+    nb = np.stack([-ub[:, 1], ub[:, 0]], axis=1)
+    mid_a, mid_b = (a1 + a2) / 2, (b1 + b2) / 2
+    ok &= np.einsum("ij,ij->i", mid_b - mid_a, na) > 0
+    ok &= np.einsum("ij,ij->i", mid_a - mid_b, nb) > 0
+    best = inf.copy()
+    p_best = np.zeros((len(i), 2))
+    q_best = np.zeros((len(i), 2))
+    # Only distances whose foot falls inside the other edge count ("opposite" projection).
+    for p, s1, s2 in ((a1, b1, b2), (a2, b1, b2), (b1, a1, a2), (b2, a1, a2)):
+        d, c, t = _point_segment(p, s1, s2)
+        inside = ok & (t >= 0) & (t <= 1) & (d < best)
+        best[inside] = d[inside]
+        p_best[inside] = p[inside]
+        q_best[inside] = c[inside]
+    return best, p_best, q_best
+
+
+def _external(edges: Edges, i: Ints, j: Ints) -> tuple[Floats, Floats, Floats]:
+    """Distance between edges of different islands (the caller passes only such pairs)."""
+    return _segment_distance(edges.p1[i], edges.p2[i], edges.p1[j], edges.p2[j])
+
+
+def _first(d: Floats, p: Floats, q: Floats, radius: float, floor: float) -> Span | None:
+    d = np.where(d > floor, d, np.inf)
+    if len(d) == 0:
+        return None
+    k = int(np.argmin(d))
+    if d[k] > radius:
+        return None
+    (x1, y1), (x2, y2) = p[k], q[k]
+    return Span(
+        float(d[k]), float((x1 + x2) / 2), float((y1 + y2) / 2), float(x1), float(y1), float(x2), float(y2)
+    )
+
+
+@dataclass
+class WidthAndGap:
+    width: Span | None
+    gap: Span | None
+    searched_mm: float = 0.0  # nothing narrower or closer than this was missed
+
+
+PAIR_BUDGET = 12_000_000  # candidate pairs one round may examine (about 1 GB of work arrays)
+
+
+def _estimated_pairs(pts: Floats, radius: float) -> float:
+    sample = pts[:: max(1, len(pts) // 2000)]
+    tree = cKDTree(pts)
+    neighbours = tree.query_ball_point(sample, radius, return_length=True)
+    return float(np.mean(neighbours)) * len(pts) / 2
+
+
+def measure(
+    islands: Geoms, start: float = 0.05, limit: float = 3.2, floor: float = NOISE_FLOOR_MM
+) -> WidthAndGap:
+    """The narrowest copper (width) and the closest two separate islands (gap) of a layer.
+
+    The search radius doubles from `start` until both are found, `limit` is reached or the next
+    round would be too large; a value is only accepted when it is within the radius searched, so it
+    is the true minimum. Copper wider than `limit` is not a trace, islands further apart are not a
+    clearance question; both are then reported as not found, with the radius that was searched.
+    """
+    edges = edges_of(islands)
+    width: Span | None = None
+    gap: Span | None = None
+    want_gap = len(islands) > 1
+    radius = start
+    searched = 0.0
+    while len(edges):
+        piece = max(radius / 2, 0.05)
+        pts, parent = _pieces(edges, piece)
+        if _estimated_pairs(pts, radius + piece) > PAIR_BUDGET:
+            break
+        searched = radius
+        i, j = _candidate_pairs(pts, parent, radius + piece + 1e-9)
+        same = edges.island[i] == edges.island[j]
+        if width is None:
+            width = _first(*_internal(edges, i[same], j[same]), radius, floor)
+        if want_gap and gap is None:
+            gap = _first(*_external(edges, i[~same], j[~same]), radius, floor)
+        if (width is not None and (gap is not None or not want_gap)) or radius >= limit:
+            break
+        radius = min(radius * 2, limit)
+    return WidthAndGap(width, gap, searched)

@@ -1,0 +1,213 @@
+"""Everything the analysis needs from one file, computed once, cheap to keep and to send between processes.
+
+`read_layer` parses a Gerber or Excellon text and condenses it: drawing statistics (for telling
+layers apart by content), stroke centre lines (for outlines), flash positions (for pairing mask and
+paste with copper, and drills with pads), drill hits and slots, and, when asked for, the dark area
+as islands with the finest features measured on it. The gerbonara objects themselves are dropped.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import shapely
+from gerbonara import ExcellonFile
+from gerbonara import graphic_objects as go
+from numpy.typing import NDArray
+
+from flyfab.cam import edges, islands
+from flyfab.cam.apertures import to_mm
+from flyfab.cam.image import LayerImage, Stroke, draw
+from flyfab.cam.model import Problem
+from flyfab.cam.parse import parse_excellon, parse_gerber
+
+
+@dataclass
+class Stats:
+    """Drawing statistics, the raw material of identification by content."""
+
+    unit: str = "mm"
+    flashes: int = 0
+    lines: int = 0
+    arcs: int = 0
+    regions: int = 0
+    clear: int = 0  # objects drawn in clear polarity
+    bbox: tuple[float, float, float, float] | None = None
+    aperture_functions: Counter[str] = field(default_factory=Counter)
+    stroke_widths: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    stroke_lengths: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+
+    @property
+    def objects(self) -> int:
+        return self.flashes + self.lines + self.arcs + self.regions
+
+    @property
+    def strokes(self) -> int:
+        return self.lines + self.arcs
+
+
+@dataclass
+class Hole:
+    x: float
+    y: float
+    d: float
+    plated: bool | None
+
+
+@dataclass
+class Slot:
+    points: NDArray[np.float64]
+    d: float
+    plated: bool | None
+
+
+@dataclass
+class LayerData:
+    path: str
+    kind: str  # "gerber" or "excellon"
+    stats: Stats = field(default_factory=Stats)
+    problems: list[Problem] = field(default_factory=list)
+    strokes: list[Stroke] = field(default_factory=list)
+    flash_points: NDArray[np.float64] = field(default_factory=lambda: np.zeros((0, 2)))
+    flash_sizes: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    holes: list[Hole] = field(default_factory=list)
+    slots: list[Slot] = field(default_factory=list)
+    islands: islands.Geoms | None = None
+    features: edges.WidthAndGap | None = None
+    readable: bool = True
+
+    @property
+    def has_area(self) -> bool:
+        return self.islands is not None
+
+
+def _bbox(image: LayerImage | None, holes: list[Hole]) -> tuple[float, float, float, float] | None:
+    """Extent of everything drawn: stroke centre lines widened by their pen, flashes by their size.
+
+    (gerbonara's own bounding_box renders every object to primitives first, and costs more than
+    parsing.)"""
+    boxes = []
+    if image is not None:
+        for st in image.strokes:
+            r = st.width / 2
+            lo, hi = st.points.min(axis=0), st.points.max(axis=0)
+            boxes.append((lo[0] - r, lo[1] - r, hi[0] + r, hi[1] + r))
+        if len(image.flash_points):
+            half = image.flash_sizes / 2
+            p = image.flash_points
+            boxes.append(
+                (
+                    float((p[:, 0] - half).min()),
+                    float((p[:, 1] - half).min()),
+                    float((p[:, 0] + half).max()),
+                    float((p[:, 1] + half).max()),
+                )
+            )
+    for h in holes:
+        boxes.append((h.x - h.d / 2, h.y - h.d / 2, h.x + h.d / 2, h.y + h.d / 2))
+    if not boxes:
+        return None
+    a = np.asarray(boxes, dtype=np.float64)
+    return float(a[:, 0].min()), float(a[:, 1].min()), float(a[:, 2].max()), float(a[:, 3].max())
+
+
+def _stats(layer: Any, image: LayerImage | None, holes: list[Hole] | None = None) -> Stats:
+    s = Stats()
+    functions: Counter[str] = Counter()
+    seen: set[int] = set()
+    for obj in layer.objects:
+        if isinstance(obj, go.Flash):
+            s.flashes += 1
+        elif isinstance(obj, go.Line):
+            s.lines += 1
+        elif isinstance(obj, go.Arc):
+            s.arcs += 1
+        elif isinstance(obj, go.Region):
+            s.regions += 1
+        if not obj.polarity_dark:
+            s.clear += 1
+        ap = getattr(obj, "aperture", None)
+        if ap is not None and id(ap) not in seen:
+            seen.add(id(ap))
+            for name, value in ap.attrs or ():
+                if name == ".AperFunction" and value:
+                    functions[str(value[0])] += 1
+    s.aperture_functions = functions
+    unit = getattr(getattr(layer, "import_settings", None), "unit", None)
+    s.unit = "inch" if unit is not None and getattr(unit, "shorthand", "") == "in" else "mm"
+    s.bbox = _bbox(image, holes or [])
+    if image is not None and image.strokes:
+        s.stroke_widths = np.array([st.width for st in image.strokes])
+        s.stroke_lengths = np.array(
+            [float(np.hypot(*np.diff(st.points, axis=0).T).sum()) for st in image.strokes]
+        )
+    return s
+
+
+def _drills(layer: Any) -> tuple[list[Hole], list[Slot]]:
+    holes: list[Hole] = []
+    slots: list[Slot] = []
+    for obj in layer.objects:
+        tool = obj.aperture
+        d = to_mm(tool.unit, tool.diameter) if hasattr(tool, "diameter") else 0.0
+        plated = getattr(tool, "plated", None)
+        scale = to_mm(obj.unit, 1.0)
+        if isinstance(obj, go.Flash):
+            holes.append(Hole(obj.x * scale, obj.y * scale, d, plated))
+        elif isinstance(obj, go.Line):
+            slots.append(Slot(np.array([[obj.x1, obj.y1], [obj.x2, obj.y2]]) * scale, d, plated))
+        elif isinstance(obj, go.Arc):
+            from flyfab.cam.tolerance import arc_points
+
+            pts = (
+                arc_points(obj.x1 + obj.cx, obj.y1 + obj.cy, obj.x1, obj.y1, obj.x2, obj.y2, obj.clockwise)
+                * scale
+            )
+            slots.append(Slot(pts, d, plated))
+    return holes, slots
+
+
+def read_layer(
+    path: str,
+    kind: str,
+    text: str,
+    *,
+    area: bool = False,
+    siblings: dict[str, str] | None = None,
+    reference: Any = None,
+) -> LayerData:
+    """Parse one file and condense it. `area=True` also builds the dark area and measures it."""
+    data = LayerData(path, kind)
+    if kind == "excellon":
+        parsed = parse_excellon(path, text, siblings, reference)
+    else:
+        parsed = parse_gerber(path, text)
+    data.problems = parsed.problems
+    layer = parsed.layer
+    if layer is None:
+        data.readable = False
+        return data
+    if isinstance(layer, ExcellonFile):
+        data.holes, data.slots = _drills(layer)
+        data.stats = _stats(layer, None, data.holes)
+        data.stats.flashes = len(data.holes)
+        data.stats.lines = len(data.slots)
+        data.flash_points = np.array([[h.x, h.y] for h in data.holes]).reshape(-1, 2)
+        data.flash_sizes = np.array([h.d for h in data.holes])
+        return data
+    image = draw(layer, area=area)
+    data.stats = _stats(layer, image)
+    data.strokes = image.strokes
+    data.flash_points = image.flash_points
+    data.flash_sizes = image.flash_sizes
+    if area:
+        data.islands = image.islands
+        data.features = edges.measure(image.islands)
+    return data
+
+
+def copper_area(data: LayerData) -> float:
+    return float(shapely.area(data.islands).sum()) if data.islands is not None and len(data.islands) else 0.0

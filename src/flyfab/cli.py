@@ -1,0 +1,138 @@
+"""The `flyfab` command line: a thin shell over the library.
+
+Exit codes: 0 done and nothing wrong; 1 done, but some files could not be used (see the problems);
+2 the input could not be analysed at all, or the command was used wrongly.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from flyfab import __version__
+from flyfab.cam.analyze import Analysis, analyze
+from flyfab.cam.cache import LayerCache, default_cache
+from flyfab.cam.intake import IntakeError, IntakeLimits
+from flyfab.cam.model import Severity
+from flyfab.cam.report import to_json
+from flyfab.cam.synth import NAMINGS, example_board
+from flyfab.report_text import print_analysis
+
+app = typer.Typer(
+    name="flyfab",
+    help="flyfab: the online factory of a printed-circuit-board maker.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"flyfab {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """flyfab: the online factory of a printed-circuit-board maker."""
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+@app.command("analyze")
+def analyze_command(
+    path: Annotated[Path, typer.Argument(help="The upload: a .zip, a .tar.gz/.tgz, or a folder.")],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the analysis as JSON (schema flyfab.analysis/1).")
+    ] = False,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Also write analysis.json into this folder.")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Processes for parsing (default: the number of cores).")
+    ] = None,
+    cache: Annotated[bool, typer.Option(help="Reuse parsed layers cached from earlier runs.")] = True,
+) -> None:
+    """Tell what an upload of fabrication files holds: layers, board, drills, finest features, problems."""
+    if not path.exists():
+        raise _fail(f"{path} does not exist: give the .zip, .tar.gz or folder of the fabrication files")
+    if workers is not None and workers < 1:
+        raise _fail("--workers must be at least 1")
+    try:
+        limits = IntakeLimits.from_env()
+        layer_cache = default_cache() if cache else LayerCache(None)
+        result = _run(path, limits, layer_cache, workers, show=not as_json and sys.stderr.isatty())
+    except IntakeError as e:
+        raise _fail(str(e)) from None
+    document = to_json(result)
+    if out is not None:
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            (out / "analysis.json").write_text(json.dumps(document, indent=2) + "\n")
+        except OSError as e:
+            raise _fail(f"cannot write to {out}: {e.strerror}") from None
+    if as_json:
+        print(json.dumps(document, indent=2))
+    else:
+        print_analysis(result, Console())
+    if any(p.severity is Severity.ERROR for p in result.problems):
+        raise typer.Exit(1)
+
+
+def _run(path: Path, limits: IntakeLimits, cache: LayerCache, workers: int | None, show: bool) -> Analysis:
+    if not show:
+        return analyze(path, limits=limits, cache=cache, workers=workers)
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("reading layers", total=None)
+
+        def progress(stage: str, done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return analyze(path, limits=limits, cache=cache, workers=workers, progress=progress)
+
+
+@app.command("example")
+def example_command(
+    out: Annotated[Path, typer.Argument(help="Where to write the example board (.zip).")] = Path(
+        "example-board.zip"
+    ),
+    units: Annotated[str, typer.Option(help="Units written into the files: mm or inch.")] = "mm",
+    naming: Annotated[str, typer.Option(help="File-naming convention: " + ", ".join(NAMINGS))] = "kicad",
+    x2: Annotated[bool, typer.Option(help="Write Gerber X2 attributes.")] = True,
+) -> None:
+    """Write a small, realistic 2-layer example board that flyfab generates itself."""
+    if units not in ("mm", "inch"):
+        raise _fail(f"--units must be mm or inch, not {units!r}")
+    if naming not in NAMINGS:
+        raise _fail(f"--naming must be one of {', '.join(NAMINGS)}, not {naming!r}")
+    try:
+        roles = example_board(units=units).write_zip(out, naming=naming, x2=x2)  # type: ignore[arg-type]
+    except OSError as e:
+        raise _fail(f"cannot write {out}: {e.strerror}") from None
+    print(f"wrote {out} ({len(roles)} files)")
+
+
+def main() -> None:
+    app()
