@@ -158,8 +158,10 @@ def analyze_upload(
         p: (read_excellon_header(t) if kinds[p] == "excellon" else read_gerber_header(t))
         for p, t in texts.items()
     }
-    votes = {p: vote(h, texts[p]) for p, h in headers.items()}
-    result.board.generator = board_generator(votes.values(), job.generator if job else None)
+    votes = [vote(h, texts[p]) for p, h in headers.items()]
+    # Reports beside the files (CAM logs, readmes) often name the tool that wrote them.
+    votes += [vote(Header(comments=t.splitlines()[:40]), t) for t in reports.values()]
+    result.board.generator = board_generator(votes, job.generator if job else None)
     cands = [Candidate(p, kinds[p], headers[p], None) for p in sorted(texts)]
     identify.first_pass(cands, job, result.board.generator, reports)
 

@@ -37,6 +37,7 @@ SIGNATURES: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 # The Eagle CAM processor's RS-274X output has no tool name but an unmistakable opening.
 _EAGLE_LAYOUT = re.compile(r"%OFA0B0\*%\s*%FSLAX\d\dY\d\d\*%\s*%IPPOS\*%|%AMOC8\*")
+_COMPATIBLE = re.compile(r"[\s-]*compatible", re.I)
 # gEDA/pcb-rnd title comment layout
 _GEDA_TITLE = re.compile(r"G04 Title: [^*]*, [^*]*\*\s*G04 Creator: ")
 
@@ -56,8 +57,9 @@ def vote(header: Header, text: str) -> Vote | None:
         return Vote(header.generation_software, "X2 GenerationSoftware", 3)
     comments = " | ".join(header.comments)
     for tool, pattern in SIGNATURES:
-        if pattern.search(comments):
-            return Vote(tool, "header comment", 2)
+        # "Eagle compatible aperture list" names a format, not the writer.
+        if any(not _COMPATIBLE.match(comments, m.end()) for m in pattern.finditer(comments)):
+            return Vote(tool, "names the tool", 2)
     head = text[:4000]
     if _GEDA_TITLE.search(head):
         creator = re.search(r"G04 Creator: ([^*]*)\*", head)

@@ -62,29 +62,33 @@ class Outline:
 
 
 def _snap(paths: list[NDArray[np.float64]], tolerance: float) -> tuple[list[NDArray[np.float64]], float]:
-    """Bridge each loose path end to the nearest other loose end within `tolerance`.
+    """Bridge each loose path end to the nearest other path end within `tolerance`.
 
-    Only ends that meet no other end are loose; bridging them with a short segment, instead of
-    moving them, keeps every drawn point where it was, so the board's extents are the drawing's.
+    A loose end meets no other end. Bridging it with a short segment, instead of moving it, keeps
+    every drawn point where it was, so the board's extents are the drawing's; one bridge per loose
+    end keeps text-heavy drawings from growing a web of bridges.
     """
     ends = np.array([p[i] for p in paths for i in (0, -1)])
     if len(ends) < 2:
         return paths, 0.0
-    exact = cKDTree(ends)
-    touching = exact.query_ball_point(ends, 1e-9, return_length=True)
+    tree = cKDTree(ends)
+    touching = tree.query_ball_point(ends, 1e-9, return_length=True)
     loose = np.flatnonzero(touching == 1)
-    if len(loose) < 2:
+    if len(loose) == 0:
         return paths, 0.0
-    pts = ends[loose]
-    d, k = cKDTree(pts).query(pts, k=2, distance_upper_bound=tolerance)
-    near = np.isfinite(d[:, 1])
-    if not near.any():
-        return paths, 0.0
-    i, j = np.flatnonzero(near), k[near, 1]
-    pairs = np.unique(np.sort(np.stack([i, j], axis=1), axis=1), axis=0)
-    a, b = pts[pairs[:, 0]], pts[pairs[:, 1]]
-    bridges = [np.array([p, q]) for p, q in zip(a, b, strict=True)]
-    return list(paths) + bridges, float(np.hypot(*(a - b).T).max())
+    k = min(4, len(ends))
+    d, idx = tree.query(ends[loose], k=k, distance_upper_bound=tolerance)
+    bridges = []
+    gap = 0.0
+    for row, end in enumerate(loose):
+        for dist, other in zip(d[row], idx[row], strict=True):
+            # Not itself, not the other end of its own path (that would close a stroke on itself).
+            if not np.isfinite(dist) or other == end or other // 2 == end // 2 or dist == 0:
+                continue
+            bridges.append(np.array([ends[end], ends[other]]))
+            gap = max(gap, float(dist))
+            break
+    return list(paths) + bridges, gap
 
 
 def _prune_dangles(paths: list[NDArray[np.float64]]) -> list[NDArray[np.float64]]:
