@@ -26,13 +26,14 @@ from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
 from flyfab.cam.islands import Geoms
-from flyfab.cam.tolerance import ARC_TOLERANCE_MM
+from flyfab.cam.tolerance import ARC_TOLERANCE_MM, FINE_RADIUS_MM, FINE_TOLERANCE_MM
 
 # Where two polygonised curves meet, chords can leave spikes and slivers up to about one chord
 # error thick that are not in the design; spans thinner than two chord errors are that noise.
 NOISE_FLOOR_MM = 2 * ARC_TOLERANCE_MM
 
 FACING_ANGLE = math.radians(30)
+SQUARE = math.sin(math.radians(8))  # how far a width span may lean from the edges' normals
 Floats = NDArray[np.float64]
 Ints = NDArray[np.intp]
 
@@ -58,20 +59,24 @@ class Edges:
     ring: Ints  # global ring index of each edge
     pos: Ints  # position of the edge within its ring
     ring_len: Ints  # number of edges in the edge's ring
+    bulge: Floats  # how far the arc this edge is a chord of bows out of the copper (+) or into it (-)
 
     def __len__(self) -> int:
         return len(self.p1)
 
 
 def edges_of(islands: Geoms) -> Edges:
-    polys = shapely.orient_polygons(islands) if len(islands) else islands
+    # Unions can repeat a vertex; a zero-length edge would hide which edges are neighbours.
+    polys = (
+        shapely.orient_polygons(shapely.remove_repeated_points(islands, 1e-9)) if len(islands) else islands
+    )
     rings = shapely.get_rings(polys)
     ring_island = np.repeat(np.arange(len(polys)), shapely.get_num_interior_rings(polys) + 1)
     coords, ring_index = shapely.get_coordinates(rings, return_index=True)
     if len(coords) < 2:
         z = np.zeros((0, 2))
         e = np.zeros(0, dtype=np.intp)
-        return Edges(z, z, e, e, e, e)
+        return Edges(z, z, e, e, e, e, np.zeros(0))
     same = ring_index[1:] == ring_index[:-1]
     p1 = coords[:-1][same]
     p2 = coords[1:][same]
@@ -80,8 +85,43 @@ def edges_of(islands: Geoms) -> Edges:
     counts = np.diff(np.r_[starts, len(ring)])
     pos = np.arange(len(ring)) - np.repeat(starts, counts)
     ring_len = np.repeat(counts, counts)
-    keep = np.any(p1 != p2, axis=1)
-    return Edges(p1[keep], p2[keep], ring_island[ring][keep], ring[keep], pos[keep], ring_len[keep])
+    return Edges(p1, p2, ring_island[ring], ring, pos, ring_len, _bulges(p1, p2, starts, counts))
+
+
+MAX_CHORD_TURN = math.radians(35)
+
+
+def _bulges(p1: Floats, p2: Floats, starts: Ints, counts: Ints) -> Floats:
+    """The sagitta of the arc each edge is a chord of, signed: + where copper bulges out.
+
+    Every curve here was replaced by chords that turn by equal small angles; the chord's neighbours
+    say by how much, and with its length that gives the arc's sagitta (at most the chord tolerance).
+    An edge between turns that differ, or turns too sharp for our chords, is a real straight edge.
+    """
+    d = p2 - p1
+    length = np.hypot(d[:, 0], d[:, 1])
+    angle = np.arctan2(d[:, 1], d[:, 0])
+    # The previous edge in the same ring (rings are closed: the first edge follows the last).
+    index = np.arange(len(p1))
+    ring_start = np.repeat(starts, counts)
+    ring_end = ring_start + np.repeat(counts, counts) - 1
+    prev = np.where(index == ring_start, ring_end, index - 1)
+    nxt = np.where(index == ring_end, ring_start, index + 1)
+    turn_in = (angle - angle[prev] + math.pi) % (2 * math.pi) - math.pi
+    turn_out = (angle[nxt] - angle + math.pi) % (2 * math.pi) - math.pi
+    big = np.maximum(np.abs(turn_in), np.abs(turn_out))
+    small = np.minimum(np.abs(turn_in), np.abs(turn_out))
+    # A chord next to a straight side turns by half a step there: allow a factor of two.
+    arc = (
+        (np.sign(turn_in) == np.sign(turn_out))
+        & (big <= MAX_CHORD_TURN)
+        & (small >= 0.45 * big)
+        & (small > 0)
+    )
+    sagitta = np.where(arc, length / 2 * np.tan(big / 4), 0.0)
+    radius = np.where(arc, length / (2 * np.sin(np.maximum(big, 1e-12) / 2)), np.inf)
+    cap = np.where(radius <= FINE_RADIUS_MM, FINE_TOLERANCE_MM, ARC_TOLERANCE_MM)
+    return np.sign(turn_in) * np.minimum(sagitta, cap)
 
 
 def _pieces(edges: Edges, length: float) -> tuple[Floats, Ints]:
@@ -104,21 +144,26 @@ def _point_segment(p: Floats, a: Floats, b: Floats) -> tuple[Floats, Floats, Flo
     return np.hypot(*(p - c).T), c, t
 
 
-def _segment_distance(a1: Floats, a2: Floats, b1: Floats, b2: Floats) -> tuple[Floats, Floats, Floats]:
-    """Euclidean distance between segments and the two closest points (segments do not cross here)."""
+def _segment_distance(
+    a1: Floats, a2: Floats, b1: Floats, b2: Floats
+) -> tuple[Floats, Floats, Floats, Ints, Floats]:
+    """Euclidean distance between segments, the two closest points, which segment (0: b, 1: a) the
+    second point lies on and where along it (segments do not cross here)."""
     cands = [
-        (*_point_segment(a1, b1, b2)[:2], a1),
-        (*_point_segment(a2, b1, b2)[:2], a2),
-        (*_point_segment(b1, a1, a2)[:2], b1),
-        (*_point_segment(b2, a1, a2)[:2], b2),
+        (*_point_segment(a1, b1, b2), a1, 0),
+        (*_point_segment(a2, b1, b2), a2, 0),
+        (*_point_segment(b1, a1, a2), b1, 1),
+        (*_point_segment(b2, a1, a2), b2, 1),
     ]
     dist = np.stack([c[0] for c in cands])
     best = np.argmin(dist, axis=0)
     rows = np.arange(len(a1))
     d = dist[best, rows]
     q = np.stack([c[1] for c in cands])[best, rows]
-    p = np.stack([c[2] for c in cands])[best, rows]
-    return d, p, q
+    t = np.clip(np.stack([c[2] for c in cands])[best, rows], 0, 1)
+    p = np.stack([c[3] for c in cands])[best, rows]
+    on = np.array([c[4] for c in cands])[best]
+    return d, p, q, on, t
 
 
 def _candidate_pairs(pts: Floats, parent: Ints, radius: float) -> tuple[Ints, Ints]:
@@ -152,19 +197,31 @@ def _internal(edges: Edges, i: Ints, j: Ints) -> tuple[Floats, Floats, Floats]:
     best = inf.copy()
     p_best = np.zeros((len(i), 2))
     q_best = np.zeros((len(i), 2))
+    bow = np.zeros(len(i))
     # Only distances whose foot falls inside the other edge count ("opposite" projection).
-    for p, s1, s2 in ((a1, b1, b2), (a2, b1, b2), (b1, a1, a2), (b2, a1, a2)):
+    for p, s1, s2, foot_edge in ((a1, b1, b2, j), (a2, b1, b2, j), (b1, a1, a2, i), (b2, a1, a2, i)):
         d, c, t = _point_segment(p, s1, s2)
-        inside = ok & (t >= 0) & (t <= 1) & (d < best)
+        # Across, not aslant: the span must run along both edges' normals, else the corner of a
+        # side and the far end of a round cap's chord would read as a narrower width.
+        span = (c - p) / np.maximum(d, 1e-12)[:, None]
+        square = (np.abs(np.einsum("ij,ij->i", span, ua)) <= SQUARE) & (
+            np.abs(np.einsum("ij,ij->i", span, ub)) <= SQUARE
+        )
+        inside = ok & square & (t >= 0) & (t <= 1) & (d < best)
         best[inside] = d[inside]
         p_best[inside] = p[inside]
         q_best[inside] = c[inside]
-    return best, p_best, q_best
+        bow[inside] = (edges.bulge[foot_edge] * 4 * t * (1 - t))[inside]
+    # The measured point on a chord lies inside the true arc: across copper the arc is farther.
+    return best + bow, p_best, q_best
 
 
 def _external(edges: Edges, i: Ints, j: Ints) -> tuple[Floats, Floats, Floats]:
     """Distance between edges of different islands (the caller passes only such pairs)."""
-    return _segment_distance(edges.p1[i], edges.p2[i], edges.p1[j], edges.p2[j])
+    d, p, q, on, t = _segment_distance(edges.p1[i], edges.p2[i], edges.p1[j], edges.p2[j])
+    foot = np.where(on == 1, i, j)
+    # Copper bulging out of a chord comes closer to its neighbour than the chord does.
+    return d - edges.bulge[foot] * 4 * t * (1 - t), p, q
 
 
 def _first(d: Floats, p: Floats, q: Floats, radius: float, floor: float) -> Span | None:

@@ -1333,7 +1333,7 @@ def example_board(units: Units = "mm") -> BoardBuilder:
     b.trace("top", [(24.825, 13.0), (26.0, 13.0)], 0.25)
     b.arc_trace("top", (26.0, 13.0), (30.0, 17.0), (26.0, 17.0), clockwise=False, width=0.25)
     b.trace("top", [(30.0, 17.0), qfn[7]], 0.15)
-    b.trace("top", [qfn[1], (39.5, 20.5), (43.0, 20.5)], 0.15)
+    b.trace("top", [qfn[1], (39.5, 20.5), (44.0, 20.5)], 0.15)  # into the slot's pad
     b.trace("top", [qfn[10], ground_vias[1]], 0.15)
     b.trace("top", [qfn[4], (33.5, 20.5), (33.5, 24.0), signal_vias[1]], 0.15)
 

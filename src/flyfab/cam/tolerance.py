@@ -15,11 +15,21 @@ import numpy as np
 from numpy.typing import NDArray
 
 ARC_TOLERANCE_MM = 0.0025
+# Traces' round ends and small pads decide the finest widths and gaps a customer is told about, so
+# their chords hug the curve ten times closer; larger curves (big pads, outlines, pour corners)
+# would only multiply vertices.
+FINE_TOLERANCE_MM = 0.0025
+FINE_RADIUS_MM = 0.5
 MAX_QUAD_SEGS = 64
 
 
-def circle_quad_segs(radius: float, tolerance: float = ARC_TOLERANCE_MM) -> int:
+def tolerance_for(radius: float) -> float:
+    return FINE_TOLERANCE_MM if radius <= FINE_RADIUS_MM else ARC_TOLERANCE_MM
+
+
+def circle_quad_segs(radius: float, tolerance: float | None = None) -> int:
     """Segments per quarter circle so that chords stay within `tolerance` of a circle of `radius`."""
+    tolerance = tolerance_for(radius) if tolerance is None else tolerance
     if radius <= tolerance:
         return 2
     step = 2 * math.acos(1 - tolerance / radius)
@@ -34,7 +44,7 @@ def arc_points(
     x2: float,
     y2: float,
     clockwise: bool,
-    tolerance: float = ARC_TOLERANCE_MM,
+    tolerance: float | None = None,
 ) -> NDArray[np.float64]:
     """Points along a circular arc from (x1, y1) to (x2, y2) about (cx, cy), both ends included.
 
