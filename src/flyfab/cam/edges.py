@@ -23,7 +23,6 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 from numpy.typing import NDArray
-from scipy.spatial import cKDTree
 
 from flyfab.cam.islands import Geoms
 from flyfab.cam.tolerance import ARC_TOLERANCE_MM, FINE_RADIUS_MM, FINE_TOLERANCE_MM
@@ -124,16 +123,6 @@ def _bulges(p1: Floats, p2: Floats, starts: Ints, counts: Ints) -> Floats:
     return np.sign(turn_in) * np.minimum(sagitta, cap)
 
 
-def _pieces(edges: Edges, length: float) -> tuple[Floats, Ints]:
-    """Midpoints of the edges cut into pieces no longer than `length`, with their edge index."""
-    d = edges.p2 - edges.p1
-    n = np.maximum(1, np.ceil(np.hypot(d[:, 0], d[:, 1]) / length)).astype(np.intp)
-    parent = np.repeat(np.arange(len(edges)), n)
-    k = np.arange(len(parent)) - np.repeat(np.cumsum(n) - n, n)
-    t = ((k + 0.5) / n[parent])[:, None]
-    return edges.p1[parent] + d[parent] * t, parent
-
-
 def _point_segment(p: Floats, a: Floats, b: Floats) -> tuple[Floats, Floats, Floats]:
     """Distance from points p to segments ab, the closest points, and the projection parameter."""
     ab = b - a
@@ -164,16 +153,6 @@ def _segment_distance(
     p = np.stack([c[3] for c in cands])[best, rows]
     on = np.array([c[4] for c in cands])[best]
     return d, p, q, on, t
-
-
-def _candidate_pairs(pts: Floats, parent: Ints, radius: float) -> tuple[Ints, Ints]:
-    """Distinct edge pairs (i < j) with pieces closer than `radius`."""
-    pairs = cKDTree(pts).query_pairs(radius, output_type="ndarray")
-    i, j = parent[pairs[:, 0]], parent[pairs[:, 1]]
-    lo, hi = np.minimum(i, j), np.maximum(i, j)
-    keep = lo != hi
-    key = np.unique(lo[keep].astype(np.int64) * len(parent) + hi[keep])
-    return (key // len(parent)).astype(np.intp), (key % len(parent)).astype(np.intp)
 
 
 def _internal(edges: Edges, i: Ints, j: Ints) -> tuple[Floats, Floats, Floats]:
@@ -247,15 +226,36 @@ class WidthAndGap:
 PAIR_BUDGET = 12_000_000  # candidate pairs one round may examine (about 1 GB of work arrays)
 
 
-def _estimated_pairs(pts: Floats, radius: float) -> float:
-    sample = pts[:: max(1, len(pts) // 2000)]
-    tree = cKDTree(pts)
-    neighbours = tree.query_ball_point(sample, radius, return_length=True)
-    return float(np.mean(neighbours)) * len(pts) / 2
+class _Neighbours:
+    """Edge pairs whose bounding boxes come within a distance: one STRtree, queried per radius."""
+
+    def __init__(self, edges: Edges) -> None:
+        lo = np.minimum(edges.p1, edges.p2)
+        hi = np.maximum(edges.p1, edges.p2)
+        self.lo, self.hi = lo, hi
+        self.tree = shapely.STRtree(shapely.box(lo[:, 0], lo[:, 1], hi[:, 0], hi[:, 1]))
+
+    def _grown(self, index: NDArray[np.intp] | slice, radius: float) -> NDArray[np.object_]:
+        lo, hi = self.lo[index] - radius, self.hi[index] + radius
+        boxes: NDArray[np.object_] = shapely.box(lo[:, 0], lo[:, 1], hi[:, 0], hi[:, 1])
+        return boxes
+
+    def estimate(self, radius: float) -> float:
+        """Expected number of pairs within `radius`, from a sample of edges."""
+        n = len(self.lo)
+        step = max(1, n // 2000)
+        got = self.tree.query(self._grown(slice(None, None, step), radius))
+        return len(got[0]) * step / 2
+
+    def pairs(self, radius: float) -> tuple[Ints, Ints]:
+        # Boxes grown by the radius: a superset of the pairs within it, exact distances come later.
+        q, t = self.tree.query(self._grown(slice(None), radius))
+        keep = q < t
+        return q[keep].astype(np.intp), t[keep].astype(np.intp)
 
 
 def measure(
-    islands: Geoms, start: float = 0.05, limit: float = 3.2, floor: float = NOISE_FLOOR_MM
+    islands: Geoms, start: float = 0.1, limit: float = 3.2, floor: float = NOISE_FLOOR_MM
 ) -> WidthAndGap:
     """The narrowest copper (width) and the closest two separate islands (gap) of a layer.
 
@@ -270,13 +270,12 @@ def measure(
     want_gap = len(islands) > 1
     radius = start
     searched = 0.0
-    while len(edges):
-        piece = max(radius / 2, 0.05)
-        pts, parent = _pieces(edges, piece)
-        if _estimated_pairs(pts, radius + piece) > PAIR_BUDGET:
+    neighbours = _Neighbours(edges) if len(edges) else None
+    while neighbours is not None:
+        if neighbours.estimate(radius) > PAIR_BUDGET:
             break
         searched = radius
-        i, j = _candidate_pairs(pts, parent, radius + piece + 1e-9)
+        i, j = neighbours.pairs(radius)
         same = edges.island[i] == edges.island[j]
         if width is None:
             width = _first(*_internal(edges, i[same], j[same]), radius, floor)

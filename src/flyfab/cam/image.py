@@ -167,8 +167,9 @@ def draw(gerber: Any, area: bool = True) -> LayerImage:
     problems: list[str] = []
     # The path being drawn: consecutive strokes of one aperture that continue each other become one
     # polyline, buffered once, which is far cheaper than merging thousands of single segments.
-    path: list[Any] = []
+    path: list[tuple[float, float]] = []
     path_key: tuple[Any, bool] | None = None
+    scales: dict[int, float] = {}
 
     def run_for(dark: bool) -> _Run:
         if not runs or runs[-1].dark != dark:
@@ -189,7 +190,7 @@ def draw(gerber: Any, area: bool = True) -> LayerImage:
             path, path_key = [], None
             return
         aperture, dark = path_key
-        pts = np.vstack([path[0][:1], *[p[1:] for p in path]])
+        pts = np.array(path, dtype=np.float64)
         width = _circle_width(aperture) if aperture is not None else 0.0
         run = run_for(dark)
         if width is None:
@@ -212,31 +213,37 @@ def draw(gerber: Any, area: bool = True) -> LayerImage:
         path, path_key = [], None
 
     for obj in gerber.objects:
-        scale = _unit_scale(obj.unit)
+        unit_key = id(obj.unit)
+        scale = scales.get(unit_key)
+        if scale is None:
+            scale = scales[unit_key] = _unit_scale(obj.unit)
         dark = bool(obj.polarity_dark)
-        if isinstance(obj, go.Line | go.Arc):
-            if isinstance(obj, go.Line):
-                pts = np.array([[obj.x1 * scale, obj.y1 * scale], [obj.x2 * scale, obj.y2 * scale]])
+        kind = type(obj)
+        if kind is go.Line or kind is go.Arc:
+            start = (obj.x1 * scale, obj.y1 * scale)
+            if path and (
+                path_key is None
+                or path_key[0] is not obj.aperture
+                or path_key[1] != dark
+                or path[-1] != start
+            ):
+                finish_path()
+            if not path:
+                path.append(start)
+            if kind is go.Line:
+                path.append((obj.x2 * scale, obj.y2 * scale))
             else:
-                pts = arc_points(
+                arc = arc_points(
                     (obj.x1 + obj.cx) * scale,
                     (obj.y1 + obj.cy) * scale,
-                    obj.x1 * scale,
-                    obj.y1 * scale,
+                    start[0],
+                    start[1],
                     obj.x2 * scale,
                     obj.y2 * scale,
                     obj.clockwise,
                 )
-            key = (obj.aperture, dark)
-            if path and (
-                path_key is None
-                or path_key[0] is not key[0]
-                or path_key[1] != dark
-                or not np.array_equal(path[-1][-1], pts[0])
-            ):
-                finish_path()
-            path.append(pts)
-            path_key = key
+                path.extend(map(tuple, arc[1:].tolist()))
+            path_key = (obj.aperture, dark)
             continue
         finish_path()
         if isinstance(obj, go.Flash):
@@ -260,10 +267,9 @@ def draw(gerber: Any, area: bool = True) -> LayerImage:
             problems.append(f"unknown object {type(obj).__name__} ignored")
     finish_path()
 
-    dark_area = islands.as_array([])
-    for run in runs if area else []:
-        parts = run.parts(templates)
-        dark_area = islands.add(dark_area, parts) if run.dark else islands.cut(dark_area, parts)
+    dark_area = (
+        islands.compose([(run.dark, run.parts(templates)) for run in runs]) if area else islands.as_array([])
+    )
 
     return LayerImage(
         islands=dark_area,

@@ -50,11 +50,15 @@ def intersecting_pairs(left: Geoms, right: Geoms) -> tuple[NDArray[np.intp], NDA
         empty = np.zeros(0, dtype=np.intp)
         return empty, empty
     i, j = shapely.STRtree(left).query(right)[::-1]
+    if left is right:
+        # A self-join: each unordered pair once, and nothing with itself.
+        once = i < j
+        i, j = i[once], j[once]
     if len(i) == 0:
         return i, j
     n_left, n_right = shapely.get_num_coordinates(left), shapely.get_num_coordinates(right)
-    shapely.prepare(left[n_left > 32])
-    shapely.prepare(right[n_right > 32])
+    shapely.prepare(left[n_left > 500])
+    shapely.prepare(right[n_right > 500])
     swap = n_right[j] > n_left[i]
     big = np.where(swap, right[j], left[i])
     small = np.where(swap, left[i], right[j])
@@ -69,6 +73,7 @@ def clusters(geoms: Geoms) -> list[NDArray[np.intp]]:
         return []
     a, b = intersecting_pairs(geoms, geoms)
     graph = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n, n))
+    # connected_components needs no diagonal; isolated shapes are their own component.
     _, labels = connected_components(graph, directed=False)
     order = np.argsort(labels, kind="stable")
     cuts = np.flatnonzero(np.diff(labels[order])) + 1
@@ -128,6 +133,43 @@ def cut(islands: Geoms, clear: Geoms) -> Geoms:
         cutter = clear[hit_clear[s]] if e - s == 1 else shapely.union_all(clear[hit_clear[s:e]])
         out[i] = out[i].difference(cutter)
     return polygons(as_array(out))
+
+
+def compose(runs: Sequence[tuple[bool, Geoms]]) -> Geoms:
+    """The image of polarity runs drawn in order, as islands.
+
+    Clear polarity only removes what was drawn before it, so the image is the union over dark
+    shapes of (shape minus the clear shapes drawn after it). Each dark shape is cut once by just
+    the later clear shapes that touch it, and everything is merged in one pass at the end, instead
+    of re-merging a large pour with every later run.
+    """
+    dark: list[tuple[int, Geoms]] = []
+    clear: list[tuple[int, Geoms]] = []
+    for k, (is_dark, parts) in enumerate(runs):
+        parts = polygons(parts)
+        if len(parts):
+            (dark if is_dark else clear).append((k, parts))
+    if not dark:
+        return as_array([])
+    shapes = np.concatenate([p for _, p in dark])
+    order = np.concatenate([np.full(len(p), k) for k, p in dark])
+    if clear:
+        cutters = np.concatenate([p for _, p in clear])
+        cut_order = np.concatenate([np.full(len(p), k) for k, p in clear])
+        hit_shape, hit_cut = intersecting_pairs(shapes, cutters)
+        later = cut_order[hit_cut] > order[hit_shape]
+        hit_shape, hit_cut = hit_shape[later], hit_cut[later]
+        if len(hit_shape):
+            by = np.argsort(hit_shape, kind="stable")
+            hit_shape, hit_cut = hit_shape[by], hit_cut[by]
+            starts = np.flatnonzero(np.r_[True, np.diff(hit_shape) != 0])
+            ends = np.r_[starts[1:], len(hit_shape)]
+            shapes = shapes.copy()
+            for s, e in zip(starts, ends, strict=True):
+                i = hit_shape[s]
+                cutter = cutters[hit_cut[s]] if e - s == 1 else shapely.union_all(cutters[hit_cut[s:e]])
+                shapes[i] = shapes[i].difference(cutter)
+    return union_islands(shapes)
 
 
 def multipolygon(islands: Geoms) -> BaseGeometry:

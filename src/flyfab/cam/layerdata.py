@@ -118,15 +118,9 @@ def _stats(layer: Any, image: LayerImage | None, holes: list[Hole] | None = None
     s = Stats()
     functions: Counter[str] = Counter()
     seen: set[int] = set()
+    kinds: Counter[type] = Counter()
     for obj in layer.objects:
-        if isinstance(obj, go.Flash):
-            s.flashes += 1
-        elif isinstance(obj, go.Line):
-            s.lines += 1
-        elif isinstance(obj, go.Arc):
-            s.arcs += 1
-        elif isinstance(obj, go.Region):
-            s.regions += 1
+        kinds[type(obj)] += 1
         if not obj.polarity_dark:
             s.clear += 1
         ap = getattr(obj, "aperture", None)
@@ -135,15 +129,19 @@ def _stats(layer: Any, image: LayerImage | None, holes: list[Hole] | None = None
             for name, value in ap.attrs or ():
                 if name == ".AperFunction" and value:
                     functions[str(value[0])] += 1
+    s.flashes, s.lines, s.arcs, s.regions = (kinds[go.Flash], kinds[go.Line], kinds[go.Arc], kinds[go.Region])
     s.aperture_functions = functions
     unit = getattr(getattr(layer, "import_settings", None), "unit", None)
     s.unit = "inch" if unit is not None and getattr(unit, "shorthand", "") == "in" else "mm"
     s.bbox = _bbox(image, holes or [])
     if image is not None and image.strokes:
         s.stroke_widths = np.array([st.width for st in image.strokes])
-        s.stroke_lengths = np.array(
-            [float(np.hypot(*np.diff(st.points, axis=0).T).sum()) for st in image.strokes]
-        )
+        counts = np.array([len(st.points) for st in image.strokes])
+        owner = np.repeat(np.arange(len(counts)), counts)
+        seg = np.hypot(*np.diff(np.concatenate([st.points for st in image.strokes]), axis=0).T)
+        # Segment k joins points k and k+1; where they belong to two strokes it is no segment.
+        within = owner[1:] == owner[:-1]
+        s.stroke_lengths = np.bincount(owner[:-1][within], weights=seg[within], minlength=len(counts))
     return s
 
 

@@ -389,11 +389,24 @@ class _Holder:
     def share(self, shell: BaseGeometry) -> float:
         if self.points is None:
             return 0.0
-        inside = shapely.contains_xy(shell.buffer(0.1), self.points[:, 0], self.points[:, 1])
-        return float(inside.mean())
+        x0, y0, x1, y1 = shell.bounds
+        p = self.points
+        in_box = (p[:, 0] >= x0 - 0.1) & (p[:, 0] <= x1 + 0.1) & (p[:, 1] >= y0 - 0.1) & (p[:, 1] <= y1 + 0.1)
+        if not in_box.any():
+            return 0.0
+        inside = shapely.contains_xy(shell.buffer(0.1), p[in_box, 0], p[in_box, 1])
+        return float(inside.sum() / len(p))
 
     def __call__(self, shell: shapely.Polygon) -> bool:
         if self.points is not None:
+            x0, y0, x1, y1 = shell.bounds
+            p = self.points
+            # Most contours of a drawing hold few pads: decide those on the bounding box alone.
+            in_box = (
+                (p[:, 0] >= x0 - 0.1) & (p[:, 0] <= x1 + 0.1) & (p[:, 1] >= y0 - 0.1) & (p[:, 1] <= y1 + 0.1)
+            )
+            if in_box.mean() < 0.97:
+                return False
             return self.share(shell) >= 0.97
         if self.copper is not None:
             return bool(shell.buffer(0.05).contains(_core(self.copper)))
