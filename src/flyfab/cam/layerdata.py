@@ -141,7 +141,8 @@ def _stats(layer: Any, image: LayerImage | None, holes: list[Hole] | None = None
         seg = np.hypot(*np.diff(np.concatenate([st.points for st in image.strokes]), axis=0).T)
         # Segment k joins points k and k+1; where they belong to two strokes it is no segment.
         within = owner[1:] == owner[:-1]
-        s.stroke_lengths = np.bincount(owner[:-1][within], weights=seg[within], minlength=len(counts))
+        lengths = np.bincount(owner[:-1][within], weights=seg[within], minlength=len(counts))
+        s.stroke_lengths = lengths.astype(np.float64)
     return s
 
 
