@@ -287,11 +287,14 @@ def _read_drills(
     layers: dict[str, LayerData],
     cache: LayerCache,
 ) -> None:
+    # Holes sit on copper pads; when no file is known to be copper yet, on anyone's flashes.
     pads = [
         c.data.flash_points
         for c in cands
         if c.data is not None and c.role is not None and c.role.type == "copper" and len(c.data.flash_points)
     ]
+    if not pads:
+        pads = [c.data.flash_points for c in cands if c.data is not None and len(c.data.flash_points)]
     pad_points = np.vstack(pads) if pads else np.zeros((0, 2))
     folders: dict[str, dict[str, str]] = {}
     for path, text in [*texts.items(), *reports.items()]:

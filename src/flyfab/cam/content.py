@@ -210,10 +210,12 @@ def by_drawing(data: LayerData, board_bbox: tuple[float, float, float, float] | 
         return Guess(
             Role("soldermask", "none"), f"{flashes} flashes, no traces: pad openings (mask or paste)", 0.6
         )
-    if flashes / max(1, s.objects) < 0.05 and thin > 0.8 and short > 0.6:
+    if flashes / max(1, s.objects) < 0.05 and thin > 0.8 and regions <= strokes:
+        # Thin pen work that is not a board contour and has (nearly) no pads: legend text and
+        # component outlines.
         return Guess(
             Role("silkscreen", "none"),
-            f"{strokes} short thin strokes, nearly no pads: text and outlines",
+            f"{strokes} thin strokes ({short:.0%} under 2 mm), nearly no pads: text and outlines",
             0.6,
         )
     if flashes > 0 and strokes > 0:

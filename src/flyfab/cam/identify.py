@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from flyfab.cam import content, sidecar, stackup
+from flyfab.cam import classify, content, sidecar, stackup
 from flyfab.cam.functions import role_from_function
 from flyfab.cam.jobfile import JobFile
 from flyfab.cam.model import Evidence, Role, Source
@@ -108,15 +108,10 @@ def first_pass(
 
 def content_pass(cands: list[Candidate], board_bbox: tuple[float, float, float, float] | None) -> None:
     """Files nothing else explained, by drawing statistics, then sides and stack across files."""
-    for c in cands:
-        if c.role is not None or c.data is None or not c.data.readable:
-            continue
-        guess = content.by_drawing(c.data, board_bbox)
-        if guess is not None:
-            c.set(guess.role, Evidence(Source.CONTENT, guess.detail))
+    classify.classify(cands, board_bbox)
     stackup.detect_gerber_drills(cands)
-    stackup.mask_or_paste(cands)
     stackup.assign_sides(cands)
+    stackup.mask_or_paste(cands)
     stackup.resolve_plating(cands)
 
 

@@ -35,6 +35,8 @@ class NameRule:
 # Within one tool the first matching rule wins, so ignore/other rules come before layer rules and
 # specific names before bare extensions.
 
+# A bare number (layer1.gbr, art03.pho, LAYER_2.art) is not a convention: tools and people number
+# films in different orders, so such names are left to the files' content.
 RULES: tuple[NameRule, ...] = (
     # ------------------------------------------------------------------------------------------------
     # KiCad  [S1 pcbplot.cpp GetGerberProtelExtension/BuildPlotFileName, S2 gendrill_writer_base.cpp,
@@ -999,23 +1001,6 @@ RULES: tuple[NameRule, ...] = (
     ),
     NameRule(
         "OrCAD/Allegro",
-        r"(?:.*[_-])?art0*(\d+)\.art",
-        "copper",
-        "inner",
-        number_group=1,
-        number_kind="stack",
-        note="ART01..ARTnn films in stack order; ART01 top, highest bottom",
-    ),
-    NameRule(
-        "OrCAD/Allegro",
-        r"(?:.*[_-])?layer_?(\d+)\.art",
-        "copper",
-        "inner",
-        number_group=1,
-        note="LAYER_<N>: user's own numbering of signal films, not reliably the stack position",
-    ),
-    NameRule(
-        "OrCAD/Allegro",
         r".*(?:gnd|ground|pwr|power|vcc|vdd|plane|inner|int|signal|sig|mid)\d*\.art",
         "copper",
         "inner",
@@ -1089,16 +1074,6 @@ RULES: tuple[NameRule, ...] = (
         note="PADS design / ASCII export (.pcb is also gEDA's and Protel's)",
     ),
     NameRule("PADS", r".*\.rep", "ignore", "none", specificity=0, note="aperture / drill report"),
-    NameRule("PADS", r"(?:.*[_-])?art0*1\.pho", "copper", "top", note="art001.pho = routing layer 1 (top)"),
-    NameRule(
-        "PADS",
-        r"(?:.*[_-])?art0*(\d+)\.pho",
-        "copper",
-        "inner",
-        number_group=1,
-        number_kind="stack",
-        note="art<NNN>.pho = electrical layer NNN; the highest number is the bottom layer",
-    ),
     NameRule(
         "PADS",
         r"(?:.*[_-])?sm\d{2,3}0?21\.pho",
@@ -2149,8 +2124,8 @@ RULES: tuple[NameRule, ...] = (
     ),
     NameRule(
         "generic",
-        r"(?:.*[_. -])?(?:l|lyr|layer)0*1(?:[_ -](?:top|cu|copper|signal|primary|"
-        r"comp(?:onent)?))?\.(?:gbr|ger|gbx|pho|art|phd|spl|gdo)",
+        r"(?:.*[_. -])?(?:l|lyr|layer)0*1[_ -](?:top|cu|copper|signal|primary|"
+        r"comp(?:onent)?)\.(?:gbr|ger|gbx|pho|art|phd|spl|gdo)",
         "copper",
         "top",
         specificity=0,
@@ -2169,8 +2144,8 @@ RULES: tuple[NameRule, ...] = (
     ),
     NameRule(
         "generic",
-        r"(?:.*[_. -])?(?:l|lyr|layer)0*(\d+)(?:[_ -](?:cu|copper|signal|sig\d*|gnd\d*|ground\d*|pwr\d*"
-        r"|power\d*|vcc\d*|vdd\d*|plane\d*|inner\d*|in\d*|mid\d*))?\.(?:gbr|ger|gbx|pho|art|phd|spl|"
+        r"(?:.*[_. -])?(?:l|lyr|layer)0*(\d+)[_ -](?:cu|copper|signal|sig\d*|gnd\d*|ground\d*|pwr\d*"
+        r"|power\d*|vcc\d*|vdd\d*|plane\d*|inner\d*|in\d*|mid\d*)\.(?:gbr|ger|gbx|pho|art|phd|spl|"
         r"gdo)",
         "copper",
         "inner",

@@ -203,7 +203,9 @@ def find_outline(
         return None
     paths = [s.points for s in candidates]
     pens = np.array([s.width for s in candidates])
-    holds = _Holder(copper, copper_points)
+    # An edge layer's contour may leave a connector's pads hanging over the edge; a contour found
+    # in a drawing must hold (nearly) everything, or it is some other outline of the drawing.
+    holds = _Holder(copper, copper_points, 0.9 if dedicated else 0.97)
     if not dedicated and not holds.known:
         return None
     if not dedicated:
@@ -332,7 +334,7 @@ def _boards(shells: list[shapely.Polygon], holds: _Holder) -> list[shapely.Polyg
         parts = [
             s for s, f in share if f >= 0.01 and not any(o is not s and o.contains(s) for o, g in share if g)
         ]
-        if parts and holds.share(shapely.union_all(parts)) >= 0.97:
+        if parts and holds.share(shapely.union_all(parts)) >= holds.enough:
             return parts
     return None
 
@@ -378,10 +380,14 @@ def _core(copper: BaseGeometry) -> BaseGeometry:
 
 
 class _Holder:
-    """Does a contour hold the board's copper? Judged on pad centres (97 % inside, allowing tooling
-    marks outside), or on the copper's extent when there are no pads."""
+    """Does a contour hold the board's copper? Judged on pad centres (`enough` of them inside,
+    allowing tooling marks and overhanging connectors outside), or on the copper's extent when
+    there are no pads."""
 
-    def __init__(self, copper: BaseGeometry | None, points: NDArray[np.float64] | None) -> None:
+    def __init__(
+        self, copper: BaseGeometry | None, points: NDArray[np.float64] | None, enough: float = 0.97
+    ) -> None:
+        self.enough = enough
         self.copper = copper if copper is not None and not copper.is_empty else None
         self.points = points if points is not None and len(points) >= 4 else None
         self.known = self.copper is not None or self.points is not None
@@ -405,9 +411,9 @@ class _Holder:
             in_box = (
                 (p[:, 0] >= x0 - 0.1) & (p[:, 0] <= x1 + 0.1) & (p[:, 1] >= y0 - 0.1) & (p[:, 1] <= y1 + 0.1)
             )
-            if in_box.mean() < 0.97:
+            if in_box.mean() < self.enough:
                 return False
-            return self.share(shell) >= 0.97
+            return self.share(shell) >= self.enough
         if self.copper is not None:
             return bool(shell.buffer(0.05).contains(_core(self.copper)))
         return False

@@ -168,8 +168,11 @@ def sniff(path: str, data: bytes) -> Sniffed:
         return Sniffed(Kind.EXCELLON, text=text)
     if _IPC356.search(head_b[:4096]) and re.search(rb"^(?:317|327)", head_b, re.M):
         return Sniffed(Kind.JUNK, "IPC-D-356 netlist", text)
-    # Headerless Excellon (tools and hits only) still occurs in old uploads.
-    if re.search(rb"^\s*T\d+\s*$", head_b, re.M) and re.search(rb"^\s*X-?\d+\s*Y-?\d+\s*$", head_b, re.M):
+    # Headerless Excellon (tools and hits, or a route program: G00/G01 moves with M15/M16) still
+    # occurs in old uploads.
+    if re.search(rb"^\s*T\d+\s*$", head_b, re.M) and re.search(
+        rb"^\s*(?:G0[0-3])?X-?[\d.]+\s*Y-?[\d.]+\s*$", head_b, re.M
+    ):
         return Sniffed(Kind.EXCELLON, text=text)
     named = _name_reason(path)
     if named:

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 import numpy as np
+import shapely
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
@@ -69,11 +70,12 @@ def _copper(cands: list[Candidate]) -> list[Candidate]:
 
 
 def detect_gerber_drills(cands: list[Candidate]) -> None:
-    """A Gerber file of round flashes only, each on a copper pad centre and smaller than it, is drill data."""
-    copper_pts = [c.points() for c in _copper(cands)]
-    if not copper_pts:
+    """Drill data drawn as Gerber: round flashes only, each on a pad of every outer copper layer (a
+    through hole), and smaller than those pads. A mask over through-hole pads is as large as the
+    pads or larger, and a mask or paste over surface-mount pads is not on both sides."""
+    outer = [c for c in _copper(cands) if c.role is not None and c.role.side in ("top", "bottom", "none")]
+    if not outer:
         return
-    pads = np.vstack(copper_pts)
     for c in cands:
         if (
             c.kind != "gerber"
@@ -82,103 +84,128 @@ def detect_gerber_drills(cands: list[Candidate]) -> None:
         ):
             continue
         s = c.data.stats
-        if s.flashes < 3 or s.strokes or s.regions:
+        if s.flashes < 3 or s.strokes or s.regions or c.role is None or c.role.type == "copper":
             continue
-        if coincide(c.points(), pads) > 0.9 and c.role is not None and c.role.type != "copper":
+        pts, sizes = c.points(), c.data.flash_sizes
+        smaller_on_all = np.ones(len(pts), dtype=bool)
+        for o in outer:
+            if o.data is None or len(o.points()) == 0:
+                smaller_on_all[:] = False
+                break
+            d, k = cKDTree(o.points()).query(pts, distance_upper_bound=PAD_TOLERANCE_MM)
+            found = np.isfinite(d)
+            pad = np.where(found, o.data.flash_sizes[np.minimum(k, len(o.points()) - 1)], 0.0)
+            smaller_on_all &= found & (sizes < pad - 1e-6)
+        if smaller_on_all.mean() > 0.9:
             c.set(
                 Role("drill", "all"),
                 Evidence(
                     Source.CONTENT,
-                    "round flashes only, all on copper pad centres: drill data drawn as Gerber",
+                    "round flashes only, each inside a pad on every outer copper layer: "
+                    "drill data drawn as Gerber",
                 ),
             )
 
 
+def _dark_area(c: Candidate) -> float:
+    if c.data is None or c.data.islands is None or not len(c.data.islands):
+        return 0.0
+    return float(shapely.area(c.data.islands).sum())
+
+
 def mask_or_paste(cands: list[Candidate]) -> None:
-    """Flash-only layers guessed by content: openings over drill hits mean mask, else paste."""
-    holes = _hole_points(cands)
-    for c in cands:
-        if (
-            c.strength is not Source.CONTENT
-            or c.role is None
-            or c.role.type not in ("soldermask", "solderpaste")
-        ):
+    """Per side, of the opening layers found by content the widest is the solder mask and the rest
+    solder paste: paste opens only the surface-mount pads, and no wider than them."""
+    for side in ("top", "bottom"):
+        openings = [
+            c
+            for c in cands
+            if c.role is not None
+            and c.role.side == side
+            and c.strength is Source.CONTENT
+            and c.role.type in ("soldermask", "solderpaste")
+        ]
+        if len(openings) < 2:
             continue
-        if c.evidence and c.evidence[-1].detail.startswith("layer name"):
-            continue
-        on_holes = coincide(c.points(), holes) if len(holes) else 0.0
-        if len(holes) and on_holes > 0.05:
-            c.role = Role("soldermask", c.role.side)
-            c.evidence.append(
-                Evidence(Source.CONTENT, f"{on_holes:.0%} of its openings sit on drill holes: solder mask")
-            )
-        elif len(holes):
-            c.role = Role("solderpaste", c.role.side)
-            c.evidence.append(Evidence(Source.CONTENT, "no openings on drill holes: solder paste"))
+        openings.sort(key=_dark_area, reverse=True)
+        for rank, c in enumerate(openings):
+            kind = "soldermask" if rank == 0 else "solderpaste"
+            if c.role is not None and c.role.type != kind:
+                c.role = Role(kind, side)  # type: ignore[arg-type]
+                c.evidence.append(
+                    Evidence(
+                        Source.CONTENT,
+                        "the widest openings of the " + side + " side are the "
+                        "mask; narrower ones over the same pads are paste",
+                    )
+                )
 
 
 def assign_sides(cands: list[Candidate]) -> None:
-    """Give sides to copper, mask, paste and silkscreen that have none, from shared pad positions."""
+    """Give sides to copper, mask, paste and silkscreen that have none, from shared pad positions.
+
+    Surface-mount pads decide: they are on one side only, and that side's mask and paste open
+    over them and its legend is drawn around them. Where nothing decides (a through-hole board),
+    the side with more on it is the top, where components and their legend usually are."""
     holes = _hole_points(cands)
     copper = _copper(cands)
-    outer = [c for c in copper if c.role and c.role.side in ("top", "bottom")]
-    unsided_copper = [c for c in copper if c.role and c.role.side in ("none",)]
-    if unsided_copper:
+    if any(c.role is not None and c.role.side == "none" for c in copper):
         _side_copper(cands, copper, holes)
-        outer = [c for c in copper if c.role and c.role.side in ("top", "bottom")]
-    for c in cands:
-        if (
-            c.role is None
-            or c.role.type not in ("soldermask", "solderpaste")
-            or c.role.side in ("top", "bottom")
-        ):
+    outer = {c.role.side: c for c in copper if c.role is not None and c.role.side in ("top", "bottom")}
+    smd = {side: _smd(c.points(), holes) for side, c in outer.items()}
+    for kind in ("soldermask", "solderpaste", "silkscreen"):
+        layers = [
+            c
+            for c in cands
+            if c.role is not None and c.role.type == kind and c.role.side not in ("top", "bottom")
+        ]
+        if not layers:
             continue
-        best, score = _best_match(c.points(), outer, holes)
-        if best is not None and best.role is not None:
-            c.role = Role(c.role.type, best.role.side)
-            c.evidence.append(
-                Evidence(Source.CONTENT, f"{score:.0%} of its openings sit on pads of {best.path}")
-            )
-    for c in cands:
-        if c.role is None or c.role.type != "silkscreen" or c.role.side in ("top", "bottom"):
-            continue
-        side = _silk_side(c, outer, holes)
-        c.role = Role("silkscreen", side)
-        c.evidence.append(
-            Evidence(Source.CONTENT, f"component outlines around the {side} side's surface-mount pads")
-        )
+        taken: set[str] = {str(c.role.side) for c in cands if c.role is not None and c.role.type == kind}
+        taken &= {"top", "bottom"}
+        scored: list[tuple[Candidate, dict[str, float]]] = []
+        for c in layers:
+            scores: dict[str, float] = {side: _near(c, pads, kind) for side, pads in smd.items() if len(pads)}
+            scored.append((c, scores))
+        # Most decisive first; the other side goes to the next one.
+        scored.sort(key=lambda cs: max(cs[1].values(), default=0.0), reverse=True)
+        for c, scores in scored:
+            free = [side for side in ("top", "bottom") if side not in taken] or ["top", "bottom"]
+            best: str = max(free, key=lambda side: scores.get(side, -1.0))
+            if scores.get(best, 0.0) > 0.05 and max(scores.values(), default=0.0) == scores.get(best):
+                why = f"{scores[best]:.0%} of the {best} side's surface-mount pads under or beside it"
+            else:
+                best = _by_amount(c, layers, free)
+                why = "pads do not tell the side: the layer with more on it is taken as the top"
+            assert c.role is not None
+            c.role = Role(kind, best)  # type: ignore[arg-type]
+            c.evidence.append(Evidence(Source.CONTENT, why))
+            taken.add(best)
 
 
-def _best_match(
-    points: NDArray[np.float64], outer: list[Candidate], holes: NDArray[np.float64]
-) -> tuple[Candidate | None, float]:
-    best, best_score = None, 0.0
-    for c in outer:
-        smd = _smd(c.points(), holes)
-        score = coincide(points, smd) if len(smd) else 0.0
-        if score > best_score:
-            best, best_score = c, score
-    return best, best_score
+def _near(c: Candidate, pads: NDArray[np.float64], kind: str) -> float:
+    """How much of one side's surface-mount pads this layer covers (mask, paste) or outlines (silk)."""
+    if c.data is None or len(pads) == 0:
+        return 0.0
+    if kind == "silkscreen":
+        mids = np.array([st.points[len(st.points) // 2] for st in c.data.strokes]).reshape(-1, 2)
+        if len(mids) == 0:
+            return 0.0
+        d, _ = cKDTree(mids).query(pads, distance_upper_bound=3.0)
+        return float(np.isfinite(d).mean())
+    if c.data.islands is not None and len(c.data.islands):
+        area = shapely.MultiPolygon(list(c.data.islands))
+        shapely.prepare(area)
+        return float(shapely.contains_xy(area, pads[:, 0], pads[:, 1]).mean())
+    return coincide(pads, c.points())
 
 
-def _silk_side(c: Candidate, outer: list[Candidate], holes: NDArray[np.float64]) -> Side:
-    if c.data is None or not outer:
-        return "top"
-    mids = (
-        np.array([st.points[len(st.points) // 2] for st in c.data.strokes])
-        if c.data.strokes
-        else np.zeros((0, 2))
-    )
-    scores: dict[Side, float] = {}
-    for o in outer:
-        smd = _smd(o.points(), holes)
-        if len(smd) == 0 or len(mids) == 0 or o.role is None:
-            continue
-        d, _ = cKDTree(mids).query(smd, distance_upper_bound=3.0)
-        scores[o.role.side] = max(scores.get(o.role.side, 0.0), float(np.isfinite(d).mean()))
-    if not scores:
-        return "top"
-    return max(scores, key=lambda s: scores[s])
+def _by_amount(c: Candidate, layers: list[Candidate], free: list[str]) -> Side:
+    if len(free) == 1:
+        return free[0]  # type: ignore[return-value]
+    mine = c.data.stats.objects if c.data is not None else 0
+    others = [o.data.stats.objects for o in layers if o is not c and o.data is not None]
+    return "top" if not others or mine >= max(others) else "bottom"
 
 
 def _side_copper(cands: list[Candidate], copper: list[Candidate], holes: NDArray[np.float64]) -> None:
@@ -186,7 +213,10 @@ def _side_copper(cands: list[Candidate], copper: list[Candidate], holes: NDArray
     masks = [c for c in cands if c.role is not None and c.role.type in ("soldermask", "solderpaste")]
     smd_counts = {c.path: len(_smd(c.points(), holes)) for c in copper}
     mask_match = {
-        c.path: max((coincide(_smd(c.points(), holes), m.points()) for m in masks), default=0.0)
+        c.path: max(
+            (_near(m, _smd(c.points(), holes), m.role.type if m.role else "soldermask") for m in masks),
+            default=0.0,
+        )
         for c in copper
     }
     ranked = sorted(copper, key=lambda c: (mask_match[c.path], smd_counts[c.path]), reverse=True)
@@ -197,7 +227,9 @@ def _side_copper(cands: list[Candidate], copper: list[Candidate], holes: NDArray
         if c.path in sided or c.role is None:
             continue
         if len(copper) == 1:
-            side: Side = "top"
+            # A single copper layer with only through-hole pads is the solder side of a
+            # through-hole board; with surface-mount pads it is the side the parts sit on.
+            side: Side = "top" if smd_counts[c.path] > 0 else "bottom"
         elif free and (mask_match[c.path] > 0.2 or smd_counts[c.path] > 0 or len(copper) == 2):
             # More surface-mount pads means the component side, by the overwhelmingly common convention.
             side = free.pop(0)
@@ -287,6 +319,49 @@ def order_copper(cands: list[Candidate]) -> list[Candidate]:
     return ordered
 
 
+def _plating_from_pads(cands: list[Candidate], drills: list[Candidate]) -> None:
+    """Tools split their holes into files by plating; when several drill files state nothing, the
+    one whose holes all sit in pads on every outer copper layer holds the plated holes, the one
+    whose holes touch no pad the non-plated ones. (A single such file stays "mixed": nothing says
+    its holes were meant to be split.)"""
+    unknown = [
+        c
+        for c in drills
+        if c.role is not None
+        and c.role.plating is None
+        and c.data is not None
+        and c.data.holes
+        and not c.header.plating
+    ]
+    if len(unknown) < 2:
+        return
+    outer = [c for c in _copper(cands) if c.role is not None and c.role.side in ("top", "bottom")]
+    if not outer:
+        return
+    for c in unknown:
+        assert c.data is not None
+        holes = c.points()
+        on_all = np.ones(len(holes), dtype=bool)
+        on_any = np.zeros(len(holes), dtype=bool)
+        for o in outer:
+            pads = o.points()
+            hit = (
+                np.isfinite(cKDTree(pads).query(holes, distance_upper_bound=PAD_TOLERANCE_MM)[0])
+                if len(pads)
+                else np.zeros(len(holes), dtype=bool)
+            )
+            on_all &= hit
+            on_any |= hit
+        if on_all.all():
+            c.role = Role("drill", "all", plating="plated")
+            c.evidence.append(
+                Evidence(Source.CONTENT, "every hole sits in a pad on both sides: plated holes")
+            )
+        elif not on_any.any():
+            c.role = Role("drill", "all", plating="non-plated")
+            c.evidence.append(Evidence(Source.CONTENT, "no hole touches a copper pad: non-plated holes"))
+
+
 def resolve_plating(cands: list[Candidate]) -> None:
     """Plating of drill files the files do not state, from the tools and from sibling files."""
     drills = [c for c in cands if c.role is not None and c.role.type == "drill"]
@@ -302,6 +377,7 @@ def resolve_plating(cands: list[Candidate]) -> None:
             plating = "plated" if tools == {True} else "non-plated" if tools == {False} else "mixed"
             c.role = Role("drill", "all", plating=plating)  # type: ignore[arg-type]
             c.evidence.append(Evidence(Source.CONTENT, f"tool definitions mark the holes {plating}"))
+    _plating_from_pads(cands, drills)
     explicit_np = [c for c in drills if c.role is not None and c.role.plating == "non-plated"]
     for c in drills:
         if c.role is None or c.role.plating is not None:
