@@ -1,0 +1,3 @@
+from flyfab.cli import main
+
+main()
