@@ -38,6 +38,7 @@ def test_example_then_analyze_reads_back_what_was_written(example: Path) -> None
     assert done.returncode == 0, done.stderr
     doc = json.loads(done.stdout)
     jsonschema.validate(doc, SCHEMA)
+    assert doc["dfm"]["min_class"] == "standard", doc["dfm"]["findings"]
     board = doc["board"]
     assert (board["width_mm"], board["height_mm"], board["copper_layers"]) == (50.0, 30.0, 2)
     assert {f["type"] for f in doc["files"]} == {
@@ -117,3 +118,12 @@ def test_readme_commands_are_the_ones_ci_runs() -> None:
     assert readme.index("```bash") < readme.index("flyfab is"), "the set-up commands come first"
     assert "flyfab analyze" in main and "uv sync --frozen" in main
     assert tests in (ROOT / ".ci" / "run").read_text(), ".ci/run must run the README's test command"
+
+
+def test_dfm_command_reports_the_class_and_refuses_unknown_profiles(example: Path) -> None:
+    done = flyfab("dfm", str(example), "--json")
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    assert doc["min_class"] == "standard" and doc["classes"] == ["standard", "advanced"]
+    bad = flyfab("dfm", str(example), "--profile", "platinum")
+    assert bad.returncode == 2 and "standard, advanced" in bad.stderr and "Traceback" not in bad.stderr

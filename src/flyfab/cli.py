@@ -22,7 +22,10 @@ from flyfab.cam.intake import IntakeError, IntakeLimits
 from flyfab.cam.model import Severity
 from flyfab.cam.report import to_json
 from flyfab.cam.synth import NAMINGS, example_board
-from flyfab.report_text import print_analysis
+from flyfab.dfm import DFM_AREAS, ProfileError, Profiles, check, load_profiles
+from flyfab.dfm.checks import DfmReport
+from flyfab.dfm.report import dfm_json
+from flyfab.report_text import print_analysis, print_dfm
 
 app = typer.Typer(
     name="flyfab",
@@ -67,19 +70,18 @@ def analyze_command(
         int | None, typer.Option(help="Processes for parsing (default: the number of cores).")
     ] = None,
     cache: Annotated[bool, typer.Option(help="Reuse parsed layers cached from earlier runs.")] = True,
+    profile: Annotated[
+        str | None, typer.Option(help="Capability class to check against (default: the plainest).")
+    ] = None,
+    profiles: Annotated[
+        Path | None, typer.Option(help="Capability profiles file (default: the shipped one).")
+    ] = None,
 ) -> None:
-    """Tell what an upload of fabrication files holds: layers, board, drills, finest features, problems."""
-    if not path.exists():
-        raise _fail(f"{path} does not exist: give the .zip, .tar.gz or folder of the fabrication files")
-    if workers is not None and workers < 1:
-        raise _fail("--workers must be at least 1")
-    try:
-        limits = IntakeLimits.from_env()
-        layer_cache = default_cache() if cache else LayerCache(None)
-        result = _run(path, limits, layer_cache, workers, show=not as_json and sys.stderr.isatty())
-    except IntakeError as e:
-        raise _fail(str(e)) from None
+    """Tell what an upload of fabrication files holds: layers, board, drills, finest features,
+    manufacturability findings, problems."""
+    result, report = _analyse_and_check(path, workers, cache, profile, profiles, show=not as_json)
     document = to_json(result)
+    document["dfm"] = dfm_json(report)
     if out is not None:
         try:
             out.mkdir(parents=True, exist_ok=True)
@@ -90,13 +92,63 @@ def analyze_command(
         print(json.dumps(document, indent=2))
     else:
         print_analysis(result, Console())
+        print_dfm(report, Console())
     if any(p.severity is Severity.ERROR for p in result.problems):
+        raise typer.Exit(1)
+
+
+def _analyse_and_check(
+    path: Path, workers: int | None, cache: bool, profile: str | None, profiles_file: Path | None, show: bool
+) -> tuple[Analysis, DfmReport]:
+    if not path.exists():
+        raise _fail(f"{path} does not exist: give the .zip, .tar.gz or folder of the fabrication files")
+    if workers is not None and workers < 1:
+        raise _fail("--workers must be at least 1")
+    try:
+        classes: Profiles = load_profiles(profiles_file)
+        if profile is not None:
+            classes.get(profile)
+    except ProfileError as e:
+        raise _fail(str(e)) from None
+    try:
+        limits = IntakeLimits.from_env()
+        layer_cache = default_cache() if cache else LayerCache(None)
+        result = _run(path, limits, layer_cache, workers, show=show and sys.stderr.isatty())
+    except IntakeError as e:
+        raise _fail(str(e)) from None
+    return result, check(result, classes, profile)
+
+
+@app.command("dfm")
+def dfm_command(
+    path: Annotated[Path, typer.Argument(help="The upload: a .zip, a .tar.gz/.tgz, or a folder.")],
+    profile: Annotated[
+        str | None, typer.Option(help="Capability class to check against (default: the plainest).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")] = False,
+    profiles: Annotated[
+        Path | None, typer.Option(help="Capability profiles file (default: the shipped one).")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Processes for parsing (default: the number of cores).")
+    ] = None,
+    cache: Annotated[bool, typer.Option(help="Reuse parsed layers cached from earlier runs.")] = True,
+) -> None:
+    """Check whether the factory can build the board: findings with locations and the lowest class.
+
+    Exit code 0 when some class can build it, 1 when none can, 2 when the input cannot be read."""
+    result, report = _analyse_and_check(path, workers, cache, profile, profiles, show=not as_json)
+    if as_json:
+        print(json.dumps({"schema": "flyfab.dfm/1", "upload": result.name, **dfm_json(report)}, indent=2))
+    else:
+        print_dfm(report, Console())
+    if report.min_class is None:
         raise typer.Exit(1)
 
 
 def _run(path: Path, limits: IntakeLimits, cache: LayerCache, workers: int | None, show: bool) -> Analysis:
     if not show:
-        return analyze(path, limits=limits, cache=cache, workers=workers)
+        return analyze(path, limits=limits, cache=cache, workers=workers, areas=DFM_AREAS)
     with Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
@@ -110,7 +162,7 @@ def _run(path: Path, limits: IntakeLimits, cache: LayerCache, workers: int | Non
         def progress(stage: str, done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        return analyze(path, limits=limits, cache=cache, workers=workers, progress=progress)
+        return analyze(path, limits=limits, cache=cache, workers=workers, progress=progress, areas=DFM_AREAS)
 
 
 @app.command("example")

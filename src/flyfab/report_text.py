@@ -7,6 +7,7 @@ from rich.table import Table
 
 from flyfab.cam.analyze import Analysis
 from flyfab.cam.model import Severity
+from flyfab.dfm.checks import DfmReport
 
 
 def _mm(value: float | None, digits: int = 3) -> str:
@@ -87,3 +88,33 @@ def print_analysis(a: Analysis, console: Console) -> None:
             )
     else:
         console.print("no problems found")
+
+
+def print_dfm(report: DfmReport, console: Console) -> None:
+    built = report.min_class or "no class"
+    console.print(
+        f"[bold]Manufacturability[/] against [bold]{report.profile}[/] "
+        f"(classes: {', '.join(report.classes)}): lowest class that can build it: [bold]{built}[/]"
+    )
+    if not report.findings:
+        console.print("  no findings")
+        return
+    table = Table(show_edge=False, pad_edge=False)
+    for col in ("severity", "rule", "layer", "measured", "required", "count", "worst at", "message"):
+        table.add_column(col, overflow="fold")
+    colours = {"error": "red", "upgrade": "yellow", "warning": "cyan"}
+    for f in report.findings:
+        req = f.required_mm
+        shown = "–".join(f"{v:g}" for v in req) if isinstance(req, list) else _mm(req)
+        at = f"{f.locations[0][0]:.2f}, {f.locations[0][1]:.2f}" if f.locations else ""
+        table.add_row(
+            f"[{colours[f.severity]}]{f.severity}[/]",
+            f.rule,
+            f.layer or "board",
+            _mm(f.measured_mm),
+            shown,
+            str(f.count),
+            at,
+            f.message,
+        )
+    console.print(table)

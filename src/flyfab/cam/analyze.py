@@ -42,7 +42,10 @@ from flyfab.cam.parse import coincidence
 from flyfab.cam.sniff import Kind, announces_fab_data, sniff
 from flyfab.cam.stackup import Candidate
 
-PARALLEL_MIN_BYTES = 1_500_000  # below this, starting workers costs more than it saves
+# Forked workers start in milliseconds; measured on the corpus, two workers already pay off for
+# 2-layer boards of ~100 kB per layer (benchmarks/analyze_corpus.py).
+PARALLEL_MIN_BYTES = 100_000
+COPPER_ONLY = frozenset({"copper"})
 
 
 @dataclass
@@ -112,10 +115,14 @@ def analyze(
     cache: LayerCache | None = None,
     workers: int | None = None,
     progress: Progress = _no_progress,
+    areas: frozenset[str] = COPPER_ONLY,
 ) -> Analysis:
-    """Analyse an upload (zip, tar.gz or folder). Raises IntakeError if it cannot be read at all."""
+    """Analyse an upload (zip, tar.gz or folder). Raises IntakeError if it cannot be read at all.
+
+    `areas`: the layer types whose drawn area is built (copper always; DFM adds mask and silkscreen).
+    """
     upload = read_upload(path, limits or IntakeLimits.from_env())
-    return analyze_upload(upload, cache=cache, workers=workers, progress=progress)
+    return analyze_upload(upload, cache=cache, workers=workers, progress=progress, areas=areas)
 
 
 def analyze_upload(
@@ -123,6 +130,7 @@ def analyze_upload(
     cache: LayerCache | None = None,
     workers: int | None = None,
     progress: Progress = _no_progress,
+    areas: frozenset[str] = COPPER_ONLY,
 ) -> Analysis:
     started = time.perf_counter()
     cache = cache if cache is not None else default_cache()
@@ -167,7 +175,8 @@ def analyze_upload(
 
     # Parse: copper with its area (the expensive part), the rest condensed only; drills later.
     gerbers = [c for c in cands if c.kind == "gerber"]
-    wants_area = {c.path: _maybe_copper(c) for c in gerbers}
+    areas = areas | COPPER_ONLY
+    wants_area = {c.path: c.role is None or c.role.type in areas for c in gerbers}
     layers = _read_all(
         [(c.path, texts[c.path], wants_area[c.path]) for c in gerbers], cache, workers, progress
     )
@@ -177,12 +186,12 @@ def analyze_upload(
 
     board_bbox = _extent(c.data for c in cands if c.role is not None and c.role.type in ("outline", "copper"))
     identify.content_pass(cands, board_bbox)
-    # A file found to be copper only now still needs its area.
+    # A file found to be copper (or another wanted type) only now still needs its area.
     late = [
         c
         for c in cands
         if c.role is not None
-        and c.role.type == "copper"
+        and c.role.type in areas
         and c.data is not None
         and c.data.readable
         and not c.data.has_area
@@ -232,13 +241,6 @@ def analyze_upload(
     result.problems.sort(key=lambda p: (p.path or "", p.code))
     result.seconds = time.perf_counter() - started
     return result
-
-
-def _maybe_copper(c: Candidate) -> bool:
-    if c.role is not None:
-        return c.role.type == "copper"
-    # Unknown files are drawn too if they might be copper; what they are is settled by content later.
-    return True
 
 
 def _work(args: tuple[str, str, bool]) -> LayerData:

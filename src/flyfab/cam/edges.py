@@ -285,3 +285,62 @@ def measure(
             break
         radius = min(radius * 2, limit)
     return WidthAndGap(width, gap, searched)
+
+
+@dataclass
+class Spans:
+    """Every measured span of one kind: value, and the two points it runs between."""
+
+    value: Floats
+    p: Floats  # (n, 2)
+    q: Floats  # (n, 2)
+
+    def __len__(self) -> int:
+        return len(self.value)
+
+    @property
+    def middle(self) -> Floats:
+        out: Floats = (self.p + self.q) / 2
+        return out
+
+
+def _keep(d: Floats, p: Floats, q: Floats, below: float, floor: float) -> Spans:
+    ok = (d > floor) & (d < below)
+    return Spans(d[ok], p[ok], q[ok])
+
+
+def spans_below(islands: Geoms, below: float, floor: float = NOISE_FLOOR_MM) -> tuple[Spans, Spans]:
+    """All copper narrower than `below` (widths) and all gaps between separate islands closer than
+    it, as design-rule checks need them: every place, not just the minimum."""
+    edges = edges_of(islands)
+    if len(edges) == 0:
+        empty = Spans(np.zeros(0), np.zeros((0, 2)), np.zeros((0, 2)))
+        return empty, empty
+    i, j = _Neighbours(edges).pairs(below)
+    same = edges.island[i] == edges.island[j]
+    widths = _keep(*_internal(edges, i[same], j[same]), below, floor)
+    gaps = _keep(*_external(edges, i[~same], j[~same]), below, floor)
+    return widths, gaps
+
+
+def nearest_edge(islands: Geoms, points: Floats, within: Floats) -> Floats:
+    """Distance from each point to the nearest copper edge, if closer than its `within`; else inf.
+
+    For a point inside copper that is the distance to its own island's boundary (any other island
+    lies beyond it), e.g. the pad edge around a drill hole, found from the edges nearby only.
+    """
+    out = np.full(len(points), np.inf)
+    edges = edges_of(islands)
+    if len(edges) == 0 or len(points) == 0:
+        return out
+    lo = np.minimum(edges.p1, edges.p2)
+    hi = np.maximum(edges.p1, edges.p2)
+    tree = shapely.STRtree(shapely.box(lo[:, 0], lo[:, 1], hi[:, 0], hi[:, 1]))
+    reach = shapely.box(
+        points[:, 0] - within, points[:, 1] - within, points[:, 0] + within, points[:, 1] + within
+    )
+    k, e = tree.query(reach)
+    if len(k):
+        d, _, _ = _point_segment(points[k], edges.p1[e], edges.p2[e])
+        np.minimum.at(out, k, d)
+    return np.where(out < within, out, np.inf)

@@ -1,0 +1,307 @@
+"""What the checks measure on an analysed board: every place a limit might be broken.
+
+Each function returns `Instance`s, one per place, with the measured value; which class accepts it
+is decided later against the profiles. Places are searched once with the strictest limit of all
+classes, so one pass serves every class.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
+from shapely.geometry.base import BaseGeometry
+
+from flyfab.cam.analyze import Analysis
+from flyfab.cam.edges import Spans, nearest_edge, spans_below
+from flyfab.cam.islands import multipolygon
+from flyfab.cam.layerdata import Hole, LayerData
+
+Floats = NDArray[np.float64]
+# Measurements closer together than this are one place to the customer (one neck, one gap).
+SAME_PLACE_MM = 0.5
+
+
+@dataclass(frozen=True)
+class Instance:
+    rule: str
+    layer: str | None  # file path, or None for the board as a whole
+    measured: float | None  # mm (or a count for layer_count); None where nothing can be measured
+    x: float | None
+    y: float | None
+    bound: str = "min"  # "min": measured must reach the limit; "max": must not exceed it
+    limit_key: str = ""  # the profile key this is judged by, for rules with two limits
+    note: str = ""
+
+
+def places(values: Floats, points: Floats) -> list[tuple[float, float, float]]:
+    """Group measurements that lie within SAME_PLACE_MM of each other; the worst of each group."""
+    if len(values) == 0:
+        return []
+    n = len(values)
+    pairs = cKDTree(points).query_pairs(SAME_PLACE_MM, output_type="ndarray")
+    graph = coo_matrix((np.ones(len(pairs), dtype=np.int8), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    # The worst (smallest) value of each group: sort by group, then value; take each group's first.
+    order = np.lexsort((values, labels))
+    first = order[np.r_[True, labels[order][1:] != labels[order][:-1]]]
+    first.sort()
+    return [(float(values[i]), float(points[i, 0]), float(points[i, 1])) for i in first]
+
+
+def _spans(rule: str, layer: str, spans: Spans) -> list[Instance]:
+    return [Instance(rule, layer, v, x, y) for v, x, y in places(spans.value, spans.middle)]
+
+
+def copper_layers(a: Analysis) -> list[tuple[str, LayerData]]:
+    out = []
+    for _, path, _side in a.board.stack:
+        data = a.layers.get(path)
+        if data is not None and data.islands is not None:
+            out.append((path, data))
+    return out
+
+
+def widths_and_gaps(a: Analysis, below: float) -> list[Instance]:
+    found: list[Instance] = []
+    for path, data in copper_layers(a):
+        assert data.islands is not None
+        widths, gaps = spans_below(data.islands, below)
+        found += _spans("trace_width", path, widths) + _spans("clearance", path, gaps)
+    return found
+
+
+def layers_of(a: Analysis, kind: str, side: str) -> list[tuple[str, LayerData]]:
+    return [
+        (f.path, a.layers[f.path])
+        for f in a.files
+        if f.role.type == kind and f.role.side == side and f.path in a.layers
+    ]
+
+
+def mask_webs(a: Analysis, below: float) -> list[Instance]:
+    found: list[Instance] = []
+    for side in ("top", "bottom"):
+        for path, data in layers_of(a, "soldermask", side):
+            if data.islands is not None and len(data.islands) > 1:
+                _, gaps = spans_below(data.islands, below)
+                found += _spans("mask_web", path, gaps)
+    return found
+
+
+def silk_lines(a: Analysis, below: float) -> list[Instance]:
+    found: list[Instance] = []
+    for side in ("top", "bottom"):
+        for path, data in layers_of(a, "silkscreen", side):
+            thin = [s for s in data.strokes if not s.region and 0 < s.width < below]
+            if thin:
+                values = np.array([s.width for s in thin])
+                points = np.array([s.points[0] for s in thin])
+                found += [Instance("silk_line_width", path, v, x, y) for v, x, y in places(values, points)]
+    return found
+
+
+def silk_on_pads(a: Analysis) -> list[Instance]:
+    """Silkscreen printed on copper that the mask leaves bare (the factory clips it)."""
+    found: list[Instance] = []
+    copper = {side: [d for p, d in copper_layers(a) if _side(a, p) == side] for side in ("top", "bottom")}
+    for side in ("top", "bottom"):
+        masks = [d.islands for _, d in layers_of(a, "soldermask", side) if d.islands is not None]
+        metal = [d.islands for d in copper[side] if d.islands is not None]
+        if not masks or not metal:
+            continue
+        bare = multipolygon(masks[0]).intersection(multipolygon(metal[0]))
+        if bare.is_empty:
+            continue
+        for path, data in layers_of(a, "silkscreen", side):
+            if data.islands is None or len(data.islands) == 0:
+                continue
+            over = shapely.get_parts(shapely.intersection(multipolygon(data.islands), bare))
+            over = over[shapely.area(over) > 1e-4]
+            if len(over):
+                centres = shapely.get_coordinates(shapely.centroid(over))
+                area = shapely.area(over)
+                # Measured: the overlapping area in mm² (the largest of each place); nothing is required.
+                found += [Instance("silk_on_pad", path, -v, x, y) for v, x, y in places(-area, centres)]
+    return found
+
+
+def _side(a: Analysis, path: str) -> str:
+    role = a.role_of(path)
+    return role.side if role is not None else "none"
+
+
+def drill_files(a: Analysis) -> list[tuple[str, LayerData, str | None]]:
+    return [
+        (f.path, a.layers[f.path], f.role.plating)
+        for f in a.files
+        if f.role.type == "drill" and f.path in a.layers and a.layers[f.path].readable
+    ]
+
+
+def _plated(hole_plated: bool | None, file_plating: str | None) -> bool | None:
+    if hole_plated is not None:
+        return hole_plated
+    if file_plating == "plated":
+        return True
+    if file_plating == "non-plated":
+        return False
+    return None
+
+
+def all_holes(a: Analysis) -> list[tuple[str, Hole, bool | None]]:
+    return [
+        (path, h, _plated(h.plated, plating)) for path, data, plating in drill_files(a) for h in data.holes
+    ]
+
+
+def drill_sizes(a: Analysis, smallest: float, largest: float) -> list[Instance]:
+    found = []
+    for path, h, _ in all_holes(a):
+        if h.d > 0 and h.d < smallest:
+            found.append(Instance("drill_size", path, h.d, h.x, h.y, "min", "min_drill_mm"))
+        elif h.d > largest:
+            found.append(Instance("drill_size", path, h.d, h.x, h.y, "max", "max_drill_mm"))
+    return found
+
+
+def slot_widths(a: Analysis, below: float) -> list[Instance]:
+    found = []
+    for path, data, _ in drill_files(a):
+        for s in data.slots:
+            if 0 < s.d < below:
+                x, y = s.points[0]
+                found.append(Instance("slot_width", path, s.d, float(x), float(y)))
+    return found
+
+
+def holes_too_close(a: Analysis, below: float) -> list[Instance]:
+    holes = all_holes(a)
+    if len(holes) < 2:
+        return []
+    xy = np.array([[h.x, h.y] for _, h, _ in holes])
+    r = np.array([h.d / 2 for _, h, _ in holes])
+    pairs = cKDTree(xy).query_pairs(below + 2 * float(r.max()), output_type="ndarray")
+    if len(pairs) == 0:
+        return []
+    i, j = pairs[:, 0], pairs[:, 1]
+    centre = np.hypot(*(xy[i] - xy[j]).T)
+    # The same hole listed in two files (a composite drill file beside per-type ones) is one hole.
+    gap = centre - r[i] - r[j]
+    keep = (centre > 1e-3) & (gap < below)
+    mid = (xy[i][keep] + xy[j][keep]) / 2
+    return [
+        Instance("hole_to_hole", holes[int(i[keep][0])][0], v, x, y) for v, x, y in places(gap[keep], mid)
+    ]
+
+
+def annular_rings(a: Analysis, below: float) -> list[Instance]:
+    """Copper around each plated hole on each copper layer where the hole has a pad.
+
+    Inner layers without copper at a hole are normal (unused pads removed) and skipped; on an
+    outer layer a plated hole without a pad has a ring of 0. Holes whose plating no file states
+    count as plated when an outer layer has copper at them.
+    """
+    holes = [(h, plated) for _, h, plated in all_holes(a) if plated is not False and h.d > 0]
+    layers = copper_layers(a)
+    if not holes or not layers:
+        return []
+    xy = np.array([[h.x, h.y] for h, _ in holes])
+    r = np.array([h.d / 2 for h, _ in holes])
+    stated = np.array([p is True for _, p in holes])
+    points = shapely.points(xy)
+    outer_paths = {p for p, _ in layers if _side(a, p) in ("top", "bottom")}
+    rings: dict[str, Floats] = {}
+    has_pad_outer = np.zeros(len(holes), dtype=bool)
+    for path, data in layers:
+        assert data.islands is not None
+        ring = np.full(len(holes), np.nan)
+        if len(data.islands):
+            hole_i, _ = shapely.STRtree(data.islands).query(points, predicate="intersects")
+            hole_i = np.unique(hole_i)
+            # Rings at or above the limit need no exact value: measure only within reach of it.
+            reach = r[hole_i] + below
+            ring[hole_i] = nearest_edge(data.islands, xy[hole_i], reach) - r[hole_i]
+        rings[path] = ring
+        if path in outer_paths:
+            has_pad_outer |= ~np.isnan(ring)
+    found: list[Instance] = []
+    for path, ring in rings.items():
+        check = stated | has_pad_outer
+        values = np.where(np.isnan(ring), 0.0 if path in outer_paths else np.inf, ring)
+        bad = check & (values < below)
+        found += [Instance("annular_ring", path, v, x, y) for v, x, y in places(values[bad], xy[bad])]
+    return found
+
+
+def _board_edges(a: Analysis) -> BaseGeometry | None:
+    """The board's edges for clearance: outline, cut-outs and non-plated slots."""
+    outline = a.board.outline
+    if outline is None:
+        return None
+    lines: list[BaseGeometry] = [shapely.boundary(outline.board)]
+    for _, data, plating in drill_files(a):
+        for s in data.slots:
+            if _plated(s.plated, plating) is not True and len(s.points) >= 2:
+                lines.append(shapely.boundary(shapely.LineString(s.points).buffer(s.d / 2)))
+    return shapely.union_all(lines)
+
+
+def copper_to_edge(a: Analysis, below: float) -> list[Instance]:
+    edges = _board_edges(a)
+    if edges is None:
+        return []
+    return _near(a, "copper_to_edge", edges, below)
+
+
+def _near(a: Analysis, rule: str, target: BaseGeometry, below: float) -> list[Instance]:
+    found: list[Instance] = []
+    shapely.prepare(target)
+    for path, data in copper_layers(a):
+        assert data.islands is not None
+        close = data.islands[shapely.dwithin(data.islands, target, below)]
+        values, points = [], []
+        for island in close:
+            pieces = _nearby_pieces(island, target, below)
+            for piece in pieces:
+                line = shapely.shortest_line(piece, target)
+                values.append(float(line.length))
+                points.append(np.asarray(line.coords[0]))
+        if values:
+            found += [Instance(rule, path, v, x, y) for v, x, y in places(np.array(values), np.array(points))]
+    return found
+
+
+def _nearby_pieces(island: BaseGeometry, target: BaseGeometry, below: float) -> Iterable[BaseGeometry]:
+    """The parts of an island within `below` of the target, so that a pour along a whole edge gives
+    one place per stretch that is too close, not one for the whole pour."""
+    zone = shapely.buffer(target, below, quad_segs=4)
+    part = shapely.intersection(island, zone)
+    return [p for p in shapely.get_parts(part) if not p.is_empty]
+
+
+def npth_to_copper(a: Analysis, below: float) -> list[Instance]:
+    holes = [h for _, h, plated in all_holes(a) if plated is False and h.d > 0]
+    if not holes:
+        return []
+    circles = shapely.buffer(shapely.points([[h.x, h.y] for h in holes]), [h.d / 2 for h in holes])
+    return _near(a, "npth_to_copper", shapely.union_all(circles), below)
+
+
+def holes_outside(a: Analysis) -> list[Instance]:
+    outline = a.board.outline
+    if outline is None:
+        return []
+    board = shapely.buffer(outline.board, 1e-3)
+    found = []
+    for path, hole, _ in all_holes(a):
+        p = shapely.Point(hole.x, hole.y)
+        if not board.contains(p):
+            found.append(Instance("drill_outside_board", path, float(board.distance(p)), hole.x, hole.y))
+    return found
