@@ -57,25 +57,33 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
+# Options that `analyze` and `dfm` share.
+UploadArgument = Annotated[Path, typer.Argument(help="The upload: a .zip, a .tar.gz/.tgz, or a folder.")]
+WorkersOption = Annotated[
+    int | None, typer.Option(help="Processes for parsing (default: the number of cores).")
+]
+CacheOption = Annotated[bool, typer.Option(help="Reuse parsed layers cached from earlier runs.")]
+ProfileOption = Annotated[
+    str | None, typer.Option(help="Capability class to check against (default: the plainest).")
+]
+ProfilesOption = Annotated[
+    Path | None, typer.Option(help="Capability profiles file (default: the shipped one).")
+]
+
+
 @app.command("analyze")
 def analyze_command(
-    path: Annotated[Path, typer.Argument(help="The upload: a .zip, a .tar.gz/.tgz, or a folder.")],
+    path: UploadArgument,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the analysis as JSON (schema flyfab.analysis/1).")
     ] = False,
     out: Annotated[
         Path | None, typer.Option("--out", help="Also write analysis.json into this folder.")
     ] = None,
-    workers: Annotated[
-        int | None, typer.Option(help="Processes for parsing (default: the number of cores).")
-    ] = None,
-    cache: Annotated[bool, typer.Option(help="Reuse parsed layers cached from earlier runs.")] = True,
-    profile: Annotated[
-        str | None, typer.Option(help="Capability class to check against (default: the plainest).")
-    ] = None,
-    profiles: Annotated[
-        Path | None, typer.Option(help="Capability profiles file (default: the shipped one).")
-    ] = None,
+    workers: WorkersOption = None,
+    cache: CacheOption = True,
+    profile: ProfileOption = None,
+    profiles: ProfilesOption = None,
 ) -> None:
     """Tell what an upload of fabrication files holds: layers, board, drills, finest features,
     manufacturability findings, problems."""
@@ -121,18 +129,12 @@ def _analyse_and_check(
 
 @app.command("dfm")
 def dfm_command(
-    path: Annotated[Path, typer.Argument(help="The upload: a .zip, a .tar.gz/.tgz, or a folder.")],
-    profile: Annotated[
-        str | None, typer.Option(help="Capability class to check against (default: the plainest).")
-    ] = None,
+    path: UploadArgument,
+    profile: ProfileOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")] = False,
-    profiles: Annotated[
-        Path | None, typer.Option(help="Capability profiles file (default: the shipped one).")
-    ] = None,
-    workers: Annotated[
-        int | None, typer.Option(help="Processes for parsing (default: the number of cores).")
-    ] = None,
-    cache: Annotated[bool, typer.Option(help="Reuse parsed layers cached from earlier runs.")] = True,
+    profiles: ProfilesOption = None,
+    workers: WorkersOption = None,
+    cache: CacheOption = True,
 ) -> None:
     """Check whether the factory can build the board: findings with locations and the lowest class.
 

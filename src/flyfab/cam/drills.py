@@ -29,7 +29,8 @@ class DrillSummary:
     files: list[str] = field(default_factory=list)
 
 
-def _plating(tool_plated: bool | None, file_plating: Plating | None) -> str:
+def plating_of(tool_plated: bool | None, file_plating: Plating | None) -> str:
+    """A hole's plating: its tool's own statement wins over its file's role."""
     if tool_plated is True:
         return "plated"
     if tool_plated is False:
@@ -46,7 +47,7 @@ def summarise(drills: list[tuple[LayerData, Plating | None]]) -> DrillSummary:
     for data, file_plating in drills:
         summary.files.append(data.path)
         for hole in data.holes:
-            plating = _plating(hole.plated, file_plating)
+            plating = plating_of(hole.plated, file_plating)
             tool = tools.setdefault((round(hole.d, 4), plating), DrillTool(round(hole.d, 4), plating))
             tool.hits += 1
             if data.path not in tool.files:
@@ -59,7 +60,7 @@ def summarise(drills: list[tuple[LayerData, Plating | None]]) -> DrillSummary:
             else:
                 summary.unknown_plating_holes += 1
         for slot in data.slots:
-            plating = _plating(slot.plated, file_plating)
+            plating = plating_of(slot.plated, file_plating)
             tool = tools.setdefault((round(slot.d, 4), plating), DrillTool(round(slot.d, 4), plating))
             tool.slots += 1
             if data.path not in tool.files:

@@ -333,9 +333,7 @@ def nearest_edge(islands: Geoms, points: Floats, within: Floats) -> Floats:
     edges = edges_of(islands)
     if len(edges) == 0 or len(points) == 0:
         return out
-    lo = np.minimum(edges.p1, edges.p2)
-    hi = np.maximum(edges.p1, edges.p2)
-    tree = shapely.STRtree(shapely.box(lo[:, 0], lo[:, 1], hi[:, 0], hi[:, 1]))
+    tree = _Neighbours(edges).tree
     reach = shapely.box(
         points[:, 0] - within, points[:, 1] - within, points[:, 0] + within, points[:, 1] + within
     )

@@ -167,7 +167,7 @@ def _board_instances(a: Analysis) -> list[Instance]:
 def _accepts(p: Profile, i: Instance) -> bool:
     rule = RULES[i.rule]
     if rule.limit is None or i.measured is None:
-        return rule.advisory  # errors without a number no class can build; advice never blocks
+        return False  # no number to meet: the place itself is the finding
     if i.rule == "board_size":
         k = 0 if i.limit_key == "short" else 1
         return p.min_board_mm[k] <= i.measured <= p.max_board_mm[k]
@@ -225,7 +225,7 @@ def judge(instances: list[Instance], profiles: Profiles, profile: str) -> DfmRep
     groups: dict[tuple[str, str | None, str, str | None, object], list[Instance]] = {}
     for i in instances:
         rule = RULES[i.rule]
-        if _accepts(chosen, i) and not (rule.advisory and rule.limit is None):
+        if _accepts(chosen, i):
             continue
         if rule.advisory:
             severity, better = "warning", None
@@ -280,5 +280,4 @@ def judge(instances: list[Instance], profiles: Profiles, profile: str) -> DfmRep
 def check(a: Analysis, profiles: Profiles, profile: str | None = None) -> DfmReport:
     """DFM findings of an analysed board for `profile` (default: the plainest class)."""
     name = profile or profiles.names()[0]
-    profiles.get(name)
     return judge(measure_board(a, profiles), profiles, name)

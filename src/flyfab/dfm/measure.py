@@ -19,9 +19,11 @@ from scipy.spatial import cKDTree
 from shapely.geometry.base import BaseGeometry
 
 from flyfab.cam.analyze import Analysis
+from flyfab.cam.drills import plating_of
 from flyfab.cam.edges import Spans, nearest_edge, spans_below
 from flyfab.cam.islands import multipolygon
 from flyfab.cam.layerdata import Hole, LayerData
+from flyfab.cam.model import Plating
 
 Floats = NDArray[np.float64]
 # Measurements closer together than this are one place to the customer (one neck, one gap).
@@ -36,7 +38,9 @@ class Instance:
     x: float | None
     y: float | None
     bound: str = "min"  # "min": measured must reach the limit; "max": must not exceed it
-    limit_key: str = ""  # the profile key this is judged by, for rules with two limits
+    # Which limit judges it where a rule has two: the profile key (drill_size), or "short"/"long"
+    # for the board's sides (board_size).
+    limit_key: str = ""
     note: str = ""
 
 
@@ -59,11 +63,14 @@ def _spans(rule: str, layer: str, spans: Spans) -> list[Instance]:
     return [Instance(rule, layer, v, x, y) for v, x, y in places(spans.value, spans.middle)]
 
 
-def copper_layers(a: Analysis) -> list[tuple[str, LayerData]]:
+def copper_layers(
+    a: Analysis, sides: tuple[str, ...] = ("top", "inner", "bottom")
+) -> list[tuple[str, LayerData]]:
+    """The drawn copper layers in stack order, those on `sides` only."""
     out = []
-    for _, path, _side in a.board.stack:
+    for _, path, side in a.board.stack:
         data = a.layers.get(path)
-        if data is not None and data.islands is not None:
+        if side in sides and data is not None and data.islands is not None:
             out.append((path, data))
     return out
 
@@ -110,10 +117,9 @@ def silk_lines(a: Analysis, below: float) -> list[Instance]:
 def silk_on_pads(a: Analysis) -> list[Instance]:
     """Silkscreen printed on copper that the mask leaves bare (the factory clips it)."""
     found: list[Instance] = []
-    copper = {side: [d for p, d in copper_layers(a) if _side(a, p) == side] for side in ("top", "bottom")}
     for side in ("top", "bottom"):
         masks = [d.islands for _, d in layers_of(a, "soldermask", side) if d.islands is not None]
-        metal = [d.islands for d in copper[side] if d.islands is not None]
+        metal = [d.islands for _, d in copper_layers(a, (side,)) if d.islands is not None]
         if not masks or not metal:
             continue
         bare = multipolygon(masks[0]).intersection(multipolygon(metal[0]))
@@ -132,12 +138,7 @@ def silk_on_pads(a: Analysis) -> list[Instance]:
     return found
 
 
-def _side(a: Analysis, path: str) -> str:
-    role = a.role_of(path)
-    return role.side if role is not None else "none"
-
-
-def drill_files(a: Analysis) -> list[tuple[str, LayerData, str | None]]:
+def drill_files(a: Analysis) -> list[tuple[str, LayerData, Plating | None]]:
     return [
         (f.path, a.layers[f.path], f.role.plating)
         for f in a.files
@@ -145,14 +146,8 @@ def drill_files(a: Analysis) -> list[tuple[str, LayerData, str | None]]:
     ]
 
 
-def _plated(hole_plated: bool | None, file_plating: str | None) -> bool | None:
-    if hole_plated is not None:
-        return hole_plated
-    if file_plating == "plated":
-        return True
-    if file_plating == "non-plated":
-        return False
-    return None
+def _plated(hole_plated: bool | None, file_plating: Plating | None) -> bool | None:
+    return {"plated": True, "non-plated": False}.get(plating_of(hole_plated, file_plating))
 
 
 def all_holes(a: Analysis) -> list[tuple[str, Hole, bool | None]]:
@@ -216,7 +211,7 @@ def annular_rings(a: Analysis, below: float) -> list[Instance]:
     r = np.array([h.d / 2 for h, _ in holes])
     stated = np.array([p is True for _, p in holes])
     points = shapely.points(xy)
-    outer_paths = {p for p, _ in layers if _side(a, p) in ("top", "bottom")}
+    outer_paths = {p for p, _ in copper_layers(a, ("top", "bottom"))}
     rings: dict[str, Floats] = {}
     has_pad_outer = np.zeros(len(holes), dtype=bool)
     for path, data in layers:
@@ -232,8 +227,8 @@ def annular_rings(a: Analysis, below: float) -> list[Instance]:
         if path in outer_paths:
             has_pad_outer |= ~np.isnan(ring)
     found: list[Instance] = []
+    check = stated | has_pad_outer
     for path, ring in rings.items():
-        check = stated | has_pad_outer
         values = np.where(np.isnan(ring), 0.0 if path in outer_paths else np.inf, ring)
         bad = check & (values < below)
         found += [Instance("annular_ring", path, v, x, y) for v, x, y in places(values[bad], xy[bad])]
@@ -263,13 +258,13 @@ def copper_to_edge(a: Analysis, below: float) -> list[Instance]:
 def _near(a: Analysis, rule: str, target: BaseGeometry, below: float) -> list[Instance]:
     found: list[Instance] = []
     shapely.prepare(target)
+    zone = shapely.buffer(target, below, quad_segs=4)
     for path, data in copper_layers(a):
         assert data.islands is not None
         close = data.islands[shapely.dwithin(data.islands, target, below)]
         values, points = [], []
         for island in close:
-            pieces = _nearby_pieces(island, target, below)
-            for piece in pieces:
+            for piece in _nearby_pieces(island, zone):
                 line = shapely.shortest_line(piece, target)
                 values.append(float(line.length))
                 points.append(np.asarray(line.coords[0]))
@@ -278,10 +273,9 @@ def _near(a: Analysis, rule: str, target: BaseGeometry, below: float) -> list[In
     return found
 
 
-def _nearby_pieces(island: BaseGeometry, target: BaseGeometry, below: float) -> Iterable[BaseGeometry]:
-    """The parts of an island within `below` of the target, so that a pour along a whole edge gives
-    one place per stretch that is too close, not one for the whole pour."""
-    zone = shapely.buffer(target, below, quad_segs=4)
+def _nearby_pieces(island: BaseGeometry, zone: BaseGeometry) -> Iterable[BaseGeometry]:
+    """The parts of an island inside the zone near the target, so that a pour along a whole edge
+    gives one place per stretch that is too close, not one for the whole pour."""
     part = shapely.intersection(island, zone)
     return [p for p in shapely.get_parts(part) if not p.is_empty]
 
