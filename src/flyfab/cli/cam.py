@@ -1,8 +1,4 @@
-"""The `flyfab` command line: a thin shell over the library.
-
-Exit codes: 0 done and nothing wrong; 1 done, but some files could not be used (see the problems);
-2 the input could not be analysed at all, or the command was used wrongly.
-"""
+"""The fabrication-data commands: `analyze`, `dfm` and `example`."""
 
 from __future__ import annotations
 
@@ -15,47 +11,17 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from flyfab import __version__
 from flyfab.cam.analyze import Analysis, analyze
 from flyfab.cam.cache import LayerCache, default_cache
 from flyfab.cam.intake import IntakeError, IntakeLimits
 from flyfab.cam.model import Severity
 from flyfab.cam.report import to_json
 from flyfab.cam.synth import NAMINGS, example_board
+from flyfab.cli.app import app, err, fail
+from flyfab.cli.report_text import print_analysis, print_dfm
 from flyfab.dfm import DFM_AREAS, ProfileError, Profiles, check, load_profiles
 from flyfab.dfm.checks import DfmReport
 from flyfab.dfm.report import dfm_json
-from flyfab.report_text import print_analysis, print_dfm
-
-app = typer.Typer(
-    name="flyfab",
-    help="flyfab: the online factory of a printed-circuit-board maker.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-err = Console(stderr=True)
-
-
-def _version(value: bool) -> None:
-    if value:
-        print(f"flyfab {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def main_options(
-    version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
-    ] = False,
-) -> None:
-    """flyfab: the online factory of a printed-circuit-board maker."""
-
-
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
-    return typer.Exit(code)
-
 
 # Options that `analyze` and `dfm` share.
 UploadArgument = Annotated[Path, typer.Argument(help="The upload: a .zip, a .tar.gz/.tgz, or a folder.")]
@@ -95,7 +61,7 @@ def analyze_command(
             out.mkdir(parents=True, exist_ok=True)
             (out / "analysis.json").write_text(json.dumps(document, indent=2) + "\n")
         except OSError as e:
-            raise _fail(f"cannot write to {out}: {e.strerror}") from None
+            raise fail(f"cannot write to {out}: {e.strerror}") from None
     if as_json:
         print(json.dumps(document, indent=2))
     else:
@@ -109,21 +75,21 @@ def _analyse_and_check(
     path: Path, workers: int | None, cache: bool, profile: str | None, profiles_file: Path | None, show: bool
 ) -> tuple[Analysis, DfmReport]:
     if not path.exists():
-        raise _fail(f"{path} does not exist: give the .zip, .tar.gz or folder of the fabrication files")
+        raise fail(f"{path} does not exist: give the .zip, .tar.gz or folder of the fabrication files")
     if workers is not None and workers < 1:
-        raise _fail("--workers must be at least 1")
+        raise fail("--workers must be at least 1")
     try:
         classes: Profiles = load_profiles(profiles_file)
         if profile is not None:
             classes.get(profile)
     except ProfileError as e:
-        raise _fail(str(e)) from None
+        raise fail(str(e)) from None
     try:
         limits = IntakeLimits.from_env()
         layer_cache = default_cache() if cache else LayerCache(None)
         result = _run(path, limits, layer_cache, workers, show=show and sys.stderr.isatty())
     except IntakeError as e:
-        raise _fail(str(e)) from None
+        raise fail(str(e)) from None
     return result, check(result, classes, profile)
 
 
@@ -178,15 +144,11 @@ def example_command(
 ) -> None:
     """Write a small, realistic 2-layer example board that flyfab generates itself."""
     if units not in ("mm", "inch"):
-        raise _fail(f"--units must be mm or inch, not {units!r}")
+        raise fail(f"--units must be mm or inch, not {units!r}")
     if naming not in NAMINGS:
-        raise _fail(f"--naming must be one of {', '.join(NAMINGS)}, not {naming!r}")
+        raise fail(f"--naming must be one of {', '.join(NAMINGS)}, not {naming!r}")
     try:
         roles = example_board(units=units).write_zip(out, naming=naming, x2=x2)  # type: ignore[arg-type]
     except OSError as e:
-        raise _fail(f"cannot write {out}: {e.strerror}") from None
+        raise fail(f"cannot write {out}: {e.strerror}") from None
     print(f"wrote {out} ({len(roles)} files)")
-
-
-def main() -> None:
-    app()
