@@ -24,10 +24,13 @@ class BoardFacts:
     smallest_hole_mm: Decimal | None = None
     min_trace_mm: Decimal | None = None  # narrowest copper on any layer (None: not measured)
     min_gap_mm: Decimal | None = None  # closest copper on any layer
-    min_class: str | None = None  # the plainest capability class that can build it (None: not checked)
+    # The plainest capability class that builds everything DFM found buildable (None: not checked);
+    # the findings that force it above the plainest; the findings no class can build (empty:
+    # buildable; otherwise the order waits for an engineer's review).
+    min_class: str | None = None
     classes: tuple[str, ...] = ()  # the capability classes, plainest first
-    class_reasons: tuple[str, ...] = ()  # the findings that force `min_class` above the plainest
-    unbuildable: tuple[str, ...] = ()  # why no class can build it (empty: buildable)
+    class_reasons: tuple[str, ...] = ()
+    unbuildable: tuple[str, ...] = ()
     hints: frozenset[str] = field(default_factory=frozenset)  # features seen on the board: "castellated"
     name: str = ""
 
@@ -43,16 +46,6 @@ class BoardFacts:
     @property
     def area_m2(self) -> Decimal:
         return self.area_mm2 / AREA_UNITS["m2"]
-
-    @property
-    def required_class(self) -> tuple[str | None, tuple[str, ...]]:
-        """The class the board must be priced at and why: DFM's verdict, or, when no class can
-        build it as drawn, the most capable class (the order then waits for engineering review)."""
-        if self.min_class is not None:
-            return self.min_class, self.class_reasons
-        if self.unbuildable and self.classes:
-            return self.classes[-1], self.unbuildable
-        return None, ()
 
     @property
     def min_feature_mm(self) -> Decimal | None:

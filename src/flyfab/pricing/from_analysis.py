@@ -58,6 +58,12 @@ def board_facts(a: Analysis, report: DfmReport) -> BoardFacts:
     d = a.drills
     upgrades = [f for f in report.findings if f.severity == "upgrade"]
     errors = [f for f in report.findings if f.severity == "error"]
+    classes = list(report.classes)
+    min_class = report.min_class
+    if min_class is None and classes:
+        # No class builds it all: the class that builds what can be built, for the price.
+        ranks = [classes.index(f.upgrade_to) for f in upgrades if f.upgrade_to in classes]
+        min_class = classes[max(ranks, default=0)]
     hints = {"castellated"} if castellated_holes(a) >= CASTELLATED_MIN else set()
     return BoardFacts(
         width_mm=_dec(b.width_mm) or Decimal(0),
@@ -69,12 +75,10 @@ def board_facts(a: Analysis, report: DfmReport) -> BoardFacts:
         smallest_hole_mm=_dec(d.smallest_hole_mm),
         min_trace_mm=_smallest([f.min_trace_width_mm for f in a.features]),
         min_gap_mm=_smallest([f.min_gap_mm for f in a.features]),
-        min_class=report.min_class,
-        classes=tuple(report.classes),
+        min_class=min_class,
+        classes=tuple(classes),
         class_reasons=tuple(_reason(f.message, f.upgrade_to, f.layer, f.count) for f in upgrades),
-        unbuildable=tuple(_reason(f.message, None, f.layer, f.count) for f in errors)
-        if report.min_class is None
-        else (),
+        unbuildable=tuple(_reason(f.message, None, f.layer, f.count) for f in errors),
         hints=frozenset(hints),
         name=a.name,
     )

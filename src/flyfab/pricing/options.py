@@ -5,8 +5,10 @@ A value is available when the board meets its rules (and its option's rules); th
 must be at least the class DFM requires. Two values are compatible when neither `requires` the other
 option to take a different value. The customer's choices must be available and compatible, or the
 quote is refused with what is allowed. Every other option takes the first value that is available
-and compatible with everything chosen so far, in the book's order: a value suggested by what the
-board shows (castellated holes), then the default, then the values as listed.
+and compatible with everything chosen so far, in the book's order: a value suggested by the board
+(the class DFM requires, castellated holes it shows), then the default, then the values as listed.
+A value is listed as unavailable when the board's rules or the customer's own choices exclude it;
+values chosen by default never do, they give way.
 """
 
 from __future__ import annotations
@@ -123,7 +125,7 @@ class Resolution:
 
 def _board_reasons(option: Option, name: str, value: str, facts: BoardFacts, layers: int) -> list[str]:
     reasons = rule_failures(option.values[value], facts, layers)
-    required, why = facts.required_class
+    required, why = facts.min_class, facts.class_reasons
     if name == CLASS and required is not None and required in facts.classes:
         order = list(facts.classes)
         rank = order.index(value) if value in order else len(order)
@@ -191,6 +193,8 @@ def resolve(book: PriceBook, facts: BoardFacts, layers: int, asked: dict[str, st
         if name not in board_ok or name in choices:
             continue
         suggested = [v for v, value in option.values.items() if value.suggested_by in facts.hints]
+        if name == CLASS and facts.min_class in option.values:
+            suggested = [facts.min_class]
         order = list(dict.fromkeys([*suggested, option.default, *option.values]))
         refusals: list[str] = []
         for value in order:
@@ -199,11 +203,12 @@ def resolve(book: PriceBook, facts: BoardFacts, layers: int, asked: dict[str, st
             if reasons:
                 refusals.append(f"{show_value(option, value)}: {reasons[0]}")
                 continue
-            if value in suggested:
-                hint = option.values[value].suggested_by
-                choices[name] = Choice(name, value, "board", f"the board shows {hint} features")
-            elif value == option.default:
+            if value == option.default:
                 choices[name] = Choice(name, value, "default")
+            elif value in suggested:
+                hint = option.values[value].suggested_by
+                why = f"the board shows {hint} features" if hint else f"the board needs the {value} class"
+                choices[name] = Choice(name, value, "board", why)
             else:
                 choices[name] = Choice(name, value, "adjusted", refusals[0] if refusals else None)
             break
@@ -220,9 +225,9 @@ def resolve(book: PriceBook, facts: BoardFacts, layers: int, asked: dict[str, st
                 continue
             reasons = board_ok[name][value]
             if not reasons:
-                reasons = [
-                    r for c in choices.values() if (r := _conflict(book, name, value, c.option, c.value))
-                ]
+                # Values chosen by default give way to the customer's choice; the customer's do not.
+                mine = [c for c in choices.values() if c.by == "customer"]
+                reasons = [r for c in mine if (r := _conflict(book, name, value, c.option, c.value))]
             if reasons:
                 unavailable.append(Unavailable(name, value, "; ".join(reasons)))
     return Resolution(choices, unavailable)

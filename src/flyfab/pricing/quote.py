@@ -23,7 +23,15 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from flyfab.pricing.book import LEAD_TIME, SHIPPING, THICKNESS, PanelProduction, PriceBook, PriceBookError
+from flyfab.pricing.book import (
+    CLASS,
+    LEAD_TIME,
+    SHIPPING,
+    THICKNESS,
+    PanelProduction,
+    PriceBook,
+    PriceBookError,
+)
 from flyfab.pricing.facts import BoardFacts
 from flyfab.pricing.money import ZERO, round_money, round_up
 from flyfab.pricing.options import (
@@ -127,6 +135,19 @@ def _check_quantity(book: PriceBook, quantity: int) -> None:
         raise QuoteError(
             f"quantity {quantity}: at most {q.max} boards per order; ask the factory for a production quote"
         )
+
+
+def precheck(book: PriceBook, quantity: int, asked: Mapping[str, str] | None = None) -> None:
+    """Refuse what is wrong whatever the board: the quantity, unknown options and values."""
+    _check_quantity(book, quantity)
+    options, tier, ship = _split(book, asked or {})
+    for name, value in options.items():
+        option = book.options[name]
+        match_value(name, list(option.values), option.unit, value)
+    if tier is not None:
+        match_value(LEAD_TIME, [t.name for t in book.lead_times], None, tier)
+    if ship is not None and book.shipping is not None:
+        match_value(SHIPPING, [o.name for o in book.shipping.options], None, ship)
 
 
 def _layers_built(book: PriceBook, facts: BoardFacts) -> int:
@@ -437,8 +458,7 @@ def _notes(
 ) -> list[str]:
     notes = []
     if facts.unbuildable:
-        required, _ = facts.required_class
-        at_class = f" at the {required} class" if required else ""
+        at_class = f" at the {facts.min_class} class" if facts.min_class else ""
         notes.append(
             f"no capability class can build this board as drawn; priced{at_class}, "
             "the order waits for an engineer's review of: " + "; ".join(facts.unbuildable)
@@ -452,7 +472,7 @@ def _notes(
     for c in resolution.choices.values():
         if c.by == "adjusted":
             notes.append(f"{c.option}: {c.value} chosen because the default does not fit ({c.note})")
-        elif c.by == "board":
+        elif c.by == "board" and c.option != CLASS:
             notes.append(f"{c.option}: {c.value} chosen because {c.note}; set it to change")
     uncovered = sorted({t.ship_date.year for t in tiers if not calendar.covers(t.ship_date)})
     if uncovered:
