@@ -399,7 +399,8 @@ def parse_price_book(text: str, source: str) -> PriceBook:
         for e in err.errors():
             shown = e["input"]
             got = f" (got {shown!r})" if e["type"] != "missing" and not isinstance(shown, dict | list) else ""
-            lines.append(f"{source}: {_where(e['loc'])}: {_message(e)}{got}")
+            where = f"{_where(e['loc'])}: " if e["loc"] else ""  # top-level checks name their key
+            lines.append(f"{source}: {where}{_message(e)}{got}")
         raise PriceBookError("\n".join(lines)) from None
 
 

@@ -173,7 +173,8 @@ def resolve(book: PriceBook, facts: BoardFacts, layers: int, asked: dict[str, st
         board_ok[name] = {v: _board_reasons(option, name, v, facts, layers) for v in option.values}
 
     choices: dict[str, Choice] = {}
-    for name, raw in asked.items():
+    for name in [n for n in book.options if n in asked]:  # the book's order, not the asking's
+        raw = asked[name]
         option = book.options[name]
         value = match_value(name, list(option.values), option.unit, raw)
         reasons = board_ok[name][value]
@@ -230,4 +231,4 @@ def resolve(book: PriceBook, facts: BoardFacts, layers: int, asked: dict[str, st
                 reasons = [r for c in mine if (r := _conflict(book, name, value, c.option, c.value))]
             if reasons:
                 unavailable.append(Unavailable(name, value, "; ".join(reasons)))
-    return Resolution(choices, unavailable)
+    return Resolution({n: choices[n] for n in book.options if n in choices}, unavailable)
