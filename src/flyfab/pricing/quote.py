@@ -30,10 +30,9 @@ from flyfab.pricing.book import (
     THICKNESS,
     PanelProduction,
     PriceBook,
-    PriceBookError,
 )
 from flyfab.pricing.facts import BoardFacts
-from flyfab.pricing.money import ZERO, round_money, round_up
+from flyfab.pricing.money import ZERO, round_money, round_up, show
 from flyfab.pricing.options import (
     Choice,
     QuoteError,
@@ -214,7 +213,10 @@ def make_quote(
     ordered_at = calendar.local(at if at is not None else datetime.now(calendar.zone).replace(microsecond=0))
     promise = promiser if promiser is not None else CalendarPromiser(calendar)
     _check_quantity(book, quantity)
-    if facts.width_mm <= 0 or facts.height_mm <= 0:
+    if (
+        not (facts.width_mm.is_finite() and facts.height_mm.is_finite())
+        or min(facts.width_mm, facts.height_mm) <= 0
+    ):
         raise QuoteError("the board's size is unknown: add the board outline (edge cuts) layer")
     layers = _layers_built(book, facts)
     order_m2 = facts.area_m2 * quantity
@@ -287,10 +289,14 @@ def make_quote(
             )
         )
     total = sum((line.amount for line in lines), ZERO)
-    if total <= 0 or not total.is_finite():
-        raise PriceBookError(f"{book.source}: the board prices at {total}: every board must cost something")
     before_shipping = total - (shipping.amount if shipping else ZERO)
     unit_price = round_money(before_shipping / quantity, minor / HUNDRED)
+    if not total.is_finite() or total <= 0 or unit_price <= 0:
+        raise QuoteError(
+            f"this order prices at {show(total, minor)} {book.currency} ({unit_price} a board): the board "
+            f"({_mm(facts.width_mm)} × {_mm(facts.height_mm)} mm) is below what {book.name!r} charges "
+            "for; no quote is given for nothing"
+        )
 
     notes = _notes(facts, layers, production, quantity, resolution, calendar, tiers)
     expires = ordered_at + timedelta(days=book.valid_days)
