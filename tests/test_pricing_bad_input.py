@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from flyfab.pricing import QuoteError, make_quote
+from flyfab.pricing import QuoteError, make_quote, parse_price_book
 from flyfab.pricing.quote import precheck
-from tests.pricing_support import AT, DEFAULT, board, book
+from tests.pricing_support import AT, BOOKS, DEFAULT, board, book
 
 
 @pytest.mark.parametrize(
@@ -96,3 +96,11 @@ def test_a_price_of_nothing_is_never_quoted() -> None:
     # 0.5 × 0.5 mm at $5 per in² a set is $0.0019: it rounds to nothing.
     with pytest.raises(QuoteError, match=r"prices at 0.00 USD .* no quote is given for nothing"):
         make_quote(book("per_square_inch"), board("0.5", "0.5"), 3, at=AT)
+
+
+def test_the_least_order_is_a_whole_sale_unit() -> None:
+    text = (BOOKS / "per_square_inch.toml").read_text().replace("min = 3", "min = 1")
+    threes = parse_price_book(text, "sets.toml")
+    with pytest.raises(QuoteError, match=r"quantity 2: order at least 3 boards"):
+        make_quote(threes, board(), 2, at=AT)
+    assert make_quote(threes, board(), 3, at=AT).total > 0

@@ -66,20 +66,28 @@ def _analyse(upload: Upload, show_progress: bool) -> Analysis:
 @app.command("quote")
 def quote_command(
     path: Annotated[Path, typer.Argument(help="The upload: a .zip, a .tar.gz/.tgz, or a folder.")],
-    qty: Annotated[int, typer.Option("--qty", help="Number of boards.")],
+    qty: Annotated[int, typer.Option("--qty", metavar="N", help="Number of boards.")],
     options: Annotated[
         list[str] | None,
-        typer.Option("--set", help="option=value (repeat): e.g. surface_finish=ENIG, lead_time=express."),
+        typer.Option(
+            "--set",
+            metavar="OPTION=VALUE",
+            help="option=value (repeat): e.g. surface_finish=ENIG, lead_time=express.",
+        ),
     ] = None,
     at: Annotated[
         str | None,
-        typer.Option(help="When the order is placed (ISO 8601; without a zone: factory time). Default: now."),
+        typer.Option(
+            metavar="DATETIME",
+            help="When the order is placed (ISO 8601; without a zone: factory time). Default: now.",
+        ),
     ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the quote as JSON (schema flyfab.quote/1).")
     ] = False,
     price_book: Annotated[
-        Path | None, typer.Option("--price-book", help="Price book file (default: the shipped one).")
+        Path | None,
+        typer.Option("--price-book", metavar="FILE", help="Price book file (default: the shipped one)."),
     ] = None,
 ) -> None:
     """Price a board: total, itemised lines, every lead time with its ship date, the class DFM

@@ -122,8 +122,9 @@ class Quote:
 
 def _check_quantity(book: PriceBook, quantity: int) -> None:
     q = book.quantity
-    if quantity < q.min:
-        raise QuoteError(f"quantity {quantity}: order at least {q.min} board{'s' if q.min > 1 else ''}")
+    least = -(-q.min // q.sale_unit) * q.sale_unit
+    if quantity < least:
+        raise QuoteError(f"quantity {quantity}: order at least {least} board{'s' if least > 1 else ''}")
     if quantity % q.sale_unit:
         low = quantity - quantity % q.sale_unit
         nearest = " or ".join(str(v) for v in (low, low + q.sale_unit) if v >= max(q.min, 1))
@@ -278,7 +279,7 @@ def make_quote(
     )
     selected = next(t for t in tiers if t.selected)
     lines += [line for line in tier_lines[selected.name] if line.fixed or line.per_unit]
-    if shipping is not None:
+    if shipping is not None and shipping.amount:  # free carriage needs no line
         lines.append(
             Line(
                 "shipping",
