@@ -307,3 +307,12 @@ def test_the_json_follows_its_schema_and_holds_what_the_issue_asks() -> None:
         "reason": "needs 1–4 copper layers; this board has 8 "
         "(thin cores cannot take more than 4 copper layers)",
     } in doc["unavailable"]
+
+
+def test_a_quote_says_when_the_next_quantity_break_costs_no_more() -> None:
+    # 50 × 30 mm: 99 boards at full rate cost more than 100 at the 0.90 break.
+    q = make_quote(DEFAULT, board(50, 30), 99, at=AT)
+    hundred = make_quote(DEFAULT, board(50, 30), 100, at=AT)
+    assert hundred.total - hundred.lines[-1].amount <= q.total - q.lines[-1].amount
+    assert "100 boards cost 24.00 EUR before shipping, no more than these 99" in q.notes
+    assert not any("boards cost" in n for n in make_quote(DEFAULT, board(50, 30), 80, at=AT).notes)

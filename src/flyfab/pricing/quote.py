@@ -206,6 +206,8 @@ def make_quote(
     at: datetime | None = None,
     promiser: ShipDatePromiser | None = None,
     upload_digest: str = "",
+    *,
+    compare_next_break: bool = True,
 ) -> Quote:
     """Price `quantity` boards with the options `asked` (option name -> value; `lead_time` and
     `shipping` choose those), for an order placed at `at` (default: now; without a zone: factory
@@ -300,6 +302,8 @@ def make_quote(
         )
 
     notes = _notes(facts, layers, production, quantity, resolution, calendar, tiers)
+    if compare_next_break:
+        notes += _cheaper_at_next_break(book, facts, quantity, asked, ordered_at, before_shipping)
     expires = ordered_at + timedelta(days=book.valid_days)
     quote_id = _quote_id(
         book,
@@ -486,6 +490,30 @@ def _notes(
         years = ", ".join(map(str, uncovered))
         notes.append(f"the factory calendar lists no holidays for {years}: ship dates count every weekday")
     return notes
+
+
+def _cheaper_at_next_break(
+    book: PriceBook,
+    facts: BoardFacts,
+    quantity: int,
+    asked: Mapping[str, str] | None,
+    at: datetime,
+    before_shipping: Decimal,
+) -> list[str]:
+    """A note when the next quantity break makes more boards cost no more than these: the price
+    per board never rises with quantity, but a total can fall where a break begins."""
+    more = next((b.from_quantity for b in book.quantity_breaks if b.from_quantity > quantity), None)
+    if more is None or more % book.quantity.sale_unit:
+        return []
+    try:
+        other = make_quote(book, facts, more, asked, at, compare_next_break=False)
+    except QuoteError:
+        return []
+    other_before = other.total - (other.shipping.amount if other.shipping else ZERO)
+    if other_before > before_shipping:
+        return []
+    shown = show(other_before, book.minor_unit)
+    return [f"{more} boards cost {shown} {book.currency} before shipping, no more than these {quantity}"]
 
 
 def _quote_id(
