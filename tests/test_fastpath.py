@@ -89,3 +89,14 @@ def test_clipper_difference_keeps_holes_and_islands() -> None:
     expected = shapely.union_all([square, dot]).difference(cutter)
     assert abs(shapely.area(cut).sum() - expected.area) < 1e-6
     assert len(cut) == len(shapely.get_parts(expected))
+
+
+def test_clipper_rings_of_multipolygons() -> None:
+    two = shapely.MultiPolygon([shapely.box(0, 0, 1, 1), shapely.box(2, 0, 3, 1)])
+    cut = clipping.union(
+        clipping.difference(
+            clipping.rings(islands.as_array([shapely.box(-1, -1, 4, 2)])),
+            clipping.rings(islands.as_array([two])),
+        )
+    )
+    assert abs(shapely.area(cut).sum() - (15 - 2)) < 1e-6

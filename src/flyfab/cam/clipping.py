@@ -27,6 +27,8 @@ Ring = NDArray[np.float64]
 
 def rings(polys: Geoms) -> list[Ring]:
     """Every ring of the polygons, shells counter-clockwise and holes clockwise."""
+    polys = shapely.get_parts(polys)  # a MultiPolygon's rings are those of its parts
+    polys = polys[shapely.get_type_id(polys) == 3]
     if len(polys) == 0:
         return []
     oriented = shapely.orient_polygons(polys)

@@ -33,7 +33,7 @@ DRILLED_AWAY_MM = 0.01
 # A pour: copper at least POUR_WIDTH_MM wide within POUR_RADIUS_MM of a place, on an island at
 # least POUR_AREA_MM2 large. Factories pull pours back from edges and non-plated holes in CAM;
 # traces and pads there they cannot move.
-POUR_WIDTH_MM = 0.8
+POUR_WIDTH_MM = 0.6
 POUR_RADIUS_MM = 1.5
 POUR_AREA_MM2 = 20.0
 
@@ -300,7 +300,8 @@ def _near(
         assert data.islands is not None
         close = data.islands[shapely.dwithin(data.islands, target, below)]
         if drilled and len(close):
-            close = shapely.get_parts(shapely.difference(close, target))
+            # The drill takes the copper inside the hole, and its wall tolerance the hair beside it.
+            close = shapely.get_parts(shapely.difference(close, shapely.buffer(target, DRILLED_AWAY_MM)))
             close = close[shapely.area(close) > 1e-6]
         values, points, pour = [], [], []
         for island in close:
@@ -310,7 +311,7 @@ def _near(
                 values.append(float(line.length))
                 at = np.asarray(line.coords[0])
                 points.append(at)
-                pour.append(big and _wide_near(island, at))
+                pour.append(big and _wide_near(island, piece))
         if not values:
             continue
         kinds = np.array(pour)
@@ -324,9 +325,10 @@ def _near(
     return found
 
 
-def _wide_near(island: BaseGeometry, at: Floats) -> bool:
-    """Whether the island is at least POUR_WIDTH_MM wide somewhere near the point."""
-    local = island.intersection(shapely.Point(at).buffer(POUR_RADIUS_MM, quad_segs=8))
+def _wide_near(island: BaseGeometry, piece: BaseGeometry) -> bool:
+    """Whether the island is at least POUR_WIDTH_MM wide somewhere near the piece of it that is
+    too close: the piece belongs to a pour, not to a trace or a pad."""
+    local = island.intersection(piece.buffer(POUR_RADIUS_MM, quad_segs=4))
     return not local.buffer(-POUR_WIDTH_MM / 2, quad_segs=2).is_empty
 
 
