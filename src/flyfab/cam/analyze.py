@@ -284,7 +284,13 @@ def _read_all(
     progress("parse", len(out), total)
     n = workers if workers is not None else int(os.environ.get("FLYFAB_WORKERS", os.cpu_count() or 1))
     size = sum(len(t) for _, t, _ in todo)
-    if n > 1 and len(todo) > 1 and size >= PARALLEL_MIN_BYTES:
+    # A daemonic process (a task-queue worker's child) may not start processes of its own.
+    if (
+        n > 1
+        and len(todo) > 1
+        and size >= PARALLEL_MIN_BYTES
+        and not multiprocessing.current_process().daemon
+    ):
         # Largest first, so that two workers finish together.
         todo.sort(key=lambda j: len(j[1]) * (3 if j[2] else 1), reverse=True)
         context = multiprocessing.get_context(os.environ.get("FLYFAB_MP_START", "fork"))
