@@ -28,8 +28,9 @@ from flyfab.cam.model import Plating
 Floats = NDArray[np.float64]
 # Measurements closer together than this are one place to the customer (one neck, one gap).
 SAME_PLACE_MM = 0.5
-# Copper reaching no further than this past a hole's edge is drilled away with the hole.
-DRILLED_AWAY_MM = 0.01
+# Copper reaching no further than this past a hole's edge goes with the hole: half the usual drill
+# tolerance of ±0.05 mm.
+DRILLED_AWAY_MM = 0.025
 # A pour: copper at least POUR_WIDTH_MM wide within POUR_RADIUS_MM of a place, on an island at
 # least POUR_AREA_MM2 large. Factories pull pours back from edges and non-plated holes in CAM;
 # traces and pads there they cannot move.
