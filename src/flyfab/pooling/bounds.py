@@ -77,11 +77,13 @@ def dff_bound(sizes: Array, width: float, height: float, rotation: bool) -> int:
     """The best bound over pairs of dual feasible functions (one per panel side)."""
     if not len(sizes):
         return 0
-    w, h = sizes[:, 0], sizes[:, 1]
+    # Identical boards are counted once with their multiplicity: pooling has many copies of each.
+    unique, counts = np.unique(np.round(sizes, 9), axis=0, return_counts=True)
+    w, h, mult = unique[:, 0], unique[:, 1], counts.astype(np.float64)
     if not rotation:
         (fw,) = _family(width, w, w)
         (gh,) = _family(height, h, h)
-        return _ceil(float((fw @ gh.T).max()))
+        return _ceil(float(((fw * mult) @ gh.T).max()))
     # The turned board: its height runs along the panel's width. Where a board cannot be turned (too
     # long for the other side), only its own orientation counts.
     turnable = (h <= width + TOL) & (w <= height + TOL)
@@ -92,7 +94,7 @@ def dff_bound(sizes: Array, width: float, height: float, rotation: bool) -> int:
     for a in range(len(fw)):
         own = fw[a][None, :] * gh
         turned = np.where(turnable[None, :], fh[a][None, :] * gw, np.inf)
-        best = max(best, float(np.minimum(own, turned).sum(axis=1).max()))
+        best = max(best, float((np.minimum(own, turned) @ mult).max()))
     return _ceil(best)
 
 

@@ -1,0 +1,289 @@
+"""Nesting: every board copy of a group onto as few panels as possible, within a time limit.
+
+1. Construct: the first-fit decoder (decoder.py) on several orderings (area, longest side, height,
+   width, perimeter, all largest first) with each placement rule; the best is kept.
+2. Improve, until the lower bound is met or time is up:
+   - a biased random-key genetic algorithm (Gonçalves & Resende 2013) over the sequence, the
+     placement rule and, with turning allowed, each board's preferred orientation, scored by panels
+     plus the load of the least loaded panel (so that emptying a panel counts before it is empty);
+   - then CP-SAT on the hardest panels (exact.py): the least loaded panel and one to three others are
+     re-packed exactly, minimising what is left in the least loaded one, until it is empty.
+3. Stop as soon as the number of panels equals the lower bound (bounds.py): nothing can do better.
+
+Boards are sorted by due-date tier before anything else in every sequence, which with first fit keeps
+the deadline rule (see decoder.py). The CP-SAT step moves boards between panels regardless of due
+dates, so it is used only when all boards share one tier.
+
+Sizes given here already include the spacing between boards (each board and the panel's usable area
+enlarged by it), so the nesting itself knows no spacing.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from flyfab.pooling.bounds import Bound, lower_bound
+from flyfab.pooling.decoder import RULES, first_fit
+from flyfab.pooling.exact import integer_scale, repack
+from flyfab.pooling.maxrects import FreeSpace
+
+Floats = NDArray[np.float64]
+
+
+@dataclass
+class Sheet:
+    """The nesting area of a panel: width and height (spacing included) and keep-outs in it."""
+
+    width: float
+    height: float
+    keep_outs: list[tuple[float, float, float, float]] = field(default_factory=list)
+
+    def fits_empty(self, w: float, h: float) -> bool:
+        return FreeSpace(self.width, self.height, self.keep_outs).fits(w, h)
+
+
+@dataclass
+class Nesting:
+    panel: NDArray[np.int64]  # panel index of each board
+    x: Floats
+    y: Floats
+    rotated: NDArray[np.bool_]
+    panels: int
+    bound: Bound
+    seconds: float
+    decodes: int = 0
+    exact_moves: int = 0
+    method: str = "constructive"  # what found the final layout: constructive, genetic or cp-sat
+
+    @property
+    def optimal(self) -> bool:
+        return self.panels == self.bound.best
+
+
+class _Decoder:
+    """Runs the compiled decoder and scores layouts: panels + load of the least loaded panel."""
+
+    def __init__(self, w: Floats, h: Floats, turnable: NDArray[np.bool_], sheet: Sheet) -> None:
+        n = len(w)
+        self.w, self.h, self.turnable = w, h, turnable
+        self.W, self.H = float(sheet.width), float(sheet.height)
+        self.keep_outs = np.array(sheet.keep_outs, dtype=np.float64).reshape(-1, 4)
+        self.panel = np.zeros(n, np.int64)
+        self.x = np.zeros(n)
+        self.y = np.zeros(n)
+        self.rot = np.zeros(n, np.bool_)
+        self.loads = np.zeros(n + 1)
+        self.free_choice = np.zeros(n, np.int8)
+        self.calls = 0
+
+    def __call__(self, seq: NDArray[np.int64], rule: int, prefer: NDArray[np.int8] | None = None) -> float:
+        self.calls += 1
+        k = first_fit(
+            self.w,
+            self.h,
+            self.turnable,
+            self.free_choice if prefer is None else prefer,
+            seq,
+            self.W,
+            self.H,
+            rule,
+            self.keep_outs,
+            self.panel,
+            self.x,
+            self.y,
+            self.rot,
+            self.loads,
+        )
+        return k + float(self.loads[:k].min()) / (self.W * self.H)
+
+    def snapshot(self) -> tuple[NDArray[np.int64], Floats, Floats, NDArray[np.bool_]]:
+        return self.panel.copy(), self.x.copy(), self.y.copy(), self.rot.copy()
+
+
+def nest(
+    w: Floats,
+    h: Floats,
+    sheet: Sheet,
+    rotation: bool,
+    time_limit: float,
+    tiers: NDArray[np.int64] | None = None,
+    seed: int = 0,
+) -> Nesting:
+    """Nest boards of sizes w × h (each must fit an empty sheet in some allowed orientation)."""
+    started = time.perf_counter()
+    deadline = started + max(0.0, time_limit)
+    n = len(w)
+    tiers = np.zeros(n, np.int64) if tiers is None else tiers
+    turnable = np.zeros(n, np.bool_)
+    if rotation:
+        turnable = (np.abs(w - h) > 1e-9) & np.array([sheet.fits_empty(b, a) for a, b in zip(w, h, strict=True)])
+    bound = lower_bound(np.stack([w, h], axis=1), sheet.width, sheet.height, rotation)
+    if n == 0:
+        empty = np.zeros(0)
+        return Nesting(np.zeros(0, np.int64), empty, empty, np.zeros(0, np.bool_), 0, bound, 0.0)
+    dec = _Decoder(w, h, turnable, sheet)
+    rng = np.random.default_rng(seed)
+    search = _Genetic(dec, w, h, tiers, rotation and bool(turnable.any()), rng)
+    best_score, best = search.seed()
+    method = "constructive"
+    if int(best_score) > bound.best:
+        # Half the time for the genetic search, the rest for exact re-packing (when it applies).
+        single_tier = bool(np.all(tiers == tiers[0]))
+        share = 0.5 if single_tier else 1.0
+        ga_deadline = started + max(0.0, time_limit) * share
+        score, layout = search.run(ga_deadline, bound.best)
+        if score < best_score - 1e-12:
+            best_score, best, method = score, layout, "genetic"
+    panel, x, y, rot = best
+    panels = int(best_score)
+    moves = 0
+    if panels > bound.best and time.perf_counter() < deadline and np.all(tiers == tiers[0]):
+        panel, x, y, rot, panels, moves = _exact_phase(
+            w, h, turnable, sheet, panel, x, y, rot, panels, bound.best, deadline, rng
+        )
+        if moves:
+            method = "cp-sat"
+    panel = _renumber(panel)
+    return Nesting(
+        panel, x, y, rot, panels, bound, time.perf_counter() - started, dec.calls, moves, method
+    )
+
+
+class _Genetic:
+    """Biased random-key genetic algorithm: a chromosome is a key per board (the sequence, sorted
+    within due-date tiers), one gene for the placement rule and, with turning, a gene per board for
+    its preferred orientation."""
+
+    POPULATION = 40
+    ELITE = 0.2
+    MUTANTS = 0.15
+    BIAS = 0.7
+
+    def __init__(
+        self,
+        dec: _Decoder,
+        w: Floats,
+        h: Floats,
+        tiers: NDArray[np.int64],
+        turning: bool,
+        rng: np.random.Generator,
+    ) -> None:
+        self.dec, self.w, self.h, self.tiers, self.turning, self.rng = dec, w, h, tiers, turning, rng
+        self.n = len(w)
+        self.genes = self.n + 1 + (self.n if turning else 0)
+        self.population: Floats = np.zeros((0, self.genes))
+        self.scores: Floats = np.zeros(0)
+
+    def _evaluate(self, c: Floats) -> float:
+        n = self.n
+        seq = np.lexsort((c[:n], self.tiers)).astype(np.int64)
+        rule = min(len(RULES) - 1, int(c[n] * len(RULES)))
+        prefer = np.minimum(2, (c[n + 1 :] * 3).astype(np.int8)) if self.turning else None
+        return self.dec(seq, rule, prefer)
+
+    def seed(self) -> tuple[float, tuple[NDArray[np.int64], Floats, Floats, NDArray[np.bool_]]]:
+        """The constructive phase: sorted orderings with every rule (free orientation choice)."""
+        w, h, n = self.w, self.h, self.n
+        chromosomes = []
+        for key in (w * h, np.maximum(w, h), h, w, w + h):
+            keys = np.empty(n)
+            keys[np.lexsort((-key, self.tiers))] = (np.arange(n) + 0.5) / n
+            for rule in RULES:
+                genes = [keys, [(rule + 0.5) / len(RULES)]]
+                if self.turning:
+                    genes.append(np.full(n, 0.1))  # free choice of orientation
+                chromosomes.append(np.concatenate(genes))
+        self.population = np.array(chromosomes)
+        self.scores = np.array([self._evaluate(c) for c in self.population])
+        return self._best()
+
+    def _best(self) -> tuple[float, tuple[NDArray[np.int64], Floats, Floats, NDArray[np.bool_]]]:
+        i = int(np.argmin(self.scores))
+        self._evaluate(self.population[i])
+        return float(self.scores[i]), self.dec.snapshot()
+
+    def run(
+        self, deadline: float, bound: int
+    ) -> tuple[float, tuple[NDArray[np.int64], Floats, Floats, NDArray[np.bool_]]]:
+        rng, size = self.rng, self.POPULATION
+        pop, scores = self.population, self.scores
+        if len(pop) < size:
+            extra = rng.random((size - len(pop), self.genes))
+            pop = np.concatenate([pop, extra])
+            scores = np.concatenate([scores, [self._evaluate(c) for c in extra]])
+        elite = max(1, int(size * self.ELITE))
+        mutants = int(size * self.MUTANTS)
+        while time.perf_counter() < deadline and int(scores.min()) > bound:
+            order = np.argsort(scores, kind="stable")[:size]
+            pop, scores = pop[order], scores[order]
+            parents_a = pop[rng.integers(0, elite, size - elite - mutants)]
+            parents_b = pop[rng.integers(elite, size, size - elite - mutants)]
+            mask = rng.random(parents_a.shape) < self.BIAS
+            kids = np.concatenate([np.where(mask, parents_a, parents_b), rng.random((mutants, self.genes))])
+            kid_scores = np.empty(len(kids))
+            for k, c in enumerate(kids):
+                kid_scores[k] = self._evaluate(c)
+                if time.perf_counter() > deadline:
+                    kid_scores[k + 1 :] = np.inf
+                    break
+            pop = np.concatenate([pop[:elite], kids])
+            scores = np.concatenate([scores[:elite], kid_scores])
+        self.population, self.scores = pop, scores
+        return self._best()
+
+
+def _exact_phase(
+    w: Floats,
+    h: Floats,
+    turnable: NDArray[np.bool_],
+    sheet: Sheet,
+    panel: NDArray[np.int64],
+    x: Floats,
+    y: Floats,
+    rot: NDArray[np.bool_],
+    panels: int,
+    bound: int,
+    deadline: float,
+    rng: np.random.Generator,
+) -> tuple[NDArray[np.int64], Floats, Floats, NDArray[np.bool_], int, int]:
+    """Empty the least loaded panel into others with CP-SAT, a few panels at a time."""
+    panel, x, y, rot = panel.copy(), x.copy(), y.copy(), rot.copy()
+    area = w * h
+    keep_outs = np.array(sheet.keep_outs, dtype=np.float64).reshape(-1, 4)
+    scale = integer_scale(w, h, sheet.width, sheet.height)
+    moves = 0
+    while panels > bound and (left := deadline - time.perf_counter()) > 0.01:
+        live = np.unique(panel)
+        loads = np.array([area[panel == p].sum() for p in live])
+        weakest = int(live[int(np.argmin(loads))])
+        others = [int(p) for p in live if p != weakest]
+        if not others:
+            break
+        k = min(len(others), int(rng.integers(1, 4)))
+        chosen = [weakest, *(int(p) for p in rng.choice(others, size=k, replace=False))]
+        idx = np.flatnonzero(np.isin(panel, chosen))
+        where = {p: j for j, p in enumerate(chosen)}
+        current = [(where[int(panel[i])], float(x[i]), float(y[i]), bool(rot[i])) for i in idx]
+        done = repack(
+            w[idx], h[idx], turnable[idx], current, len(chosen), sheet.width, sheet.height, keep_outs,
+            scale, min(left, 0.5),
+        )  # fmt: skip
+        if done is None:
+            continue
+        moves += 1
+        for j, i in enumerate(idx):
+            panel[i] = chosen[done.bins[j]]
+            x[i], y[i], rot[i] = done.x[j], done.y[j], done.rotated[j]
+        if done.left_in_first <= 0:
+            panels -= 1
+    return panel, x, y, rot, panels, moves
+
+
+def _renumber(panel: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Panels numbered 0..k-1 in the order they were opened (emptied ones removed)."""
+    _, inverse = np.unique(panel, return_inverse=True)
+    return inverse.astype(np.int64)
