@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from ortools.sat.python import cp_model
 
 
 @dataclass
@@ -53,21 +53,23 @@ def repack(
 ) -> Repacked | None:
     """Re-place the boards of `panels` panels, minimising the board area in panel 0; None when no
     better layout was found in time."""
+    from ortools.sat.python import cp_model  # imported on first use: it takes seconds to load
+
     W = math.floor(width * scale + 1e-9)
     H = math.floor(height * scale + 1e-9)
     iw = [math.ceil(v * scale - 1e-9) for v in w]
     ih = [math.ceil(v * scale - 1e-9) for v in h]
     area = [a * b for a, b in zip(iw, ih, strict=True)]
     m = cp_model.CpModel()
-    xs: list[list[cp_model.IntervalVar]] = [[] for _ in range(panels)]
-    ys: list[list[cp_model.IntervalVar]] = [[] for _ in range(panels)]
+    xs: list[list[Any]] = [[] for _ in range(panels)]
+    ys: list[list[Any]] = [[] for _ in range(panels)]
     for ox, oy, ow, oh in keep_outs:
         for b in range(panels):
             x0, y0 = math.floor(ox * scale), math.floor(oy * scale)
             x1, y1 = math.ceil((ox + ow) * scale), math.ceil((oy + oh) * scale)
             xs[b].append(m.new_fixed_size_interval_var(x0, x1 - x0, ""))
             ys[b].append(m.new_fixed_size_interval_var(y0, y1 - y0, ""))
-    choice: list[list[tuple[int, bool, cp_model.IntVar, cp_model.IntVar, cp_model.IntVar]]] = []
+    choice: list[list[tuple[int, bool, Any, Any, Any]]] = []
     for i in range(len(iw)):
         options = []
         for turned in (False, True) if turnable[i] else (False,):

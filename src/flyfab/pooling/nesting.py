@@ -98,7 +98,8 @@ class _Decoder:
             self.rot,
             self.loads,
         )
-        return k + float(self.loads[:k].min()) / (self.W * self.H)
+        # Below 1 even for a full panel, so that int(score) is the number of panels.
+        return k + 0.999 * float(self.loads[:k].min()) / (self.W * self.H)
 
     def snapshot(self) -> tuple[NDArray[np.int64], Floats, Floats, NDArray[np.bool_]]:
         return self.panel.copy(), self.x.copy(), self.y.copy(), self.rot.copy()
