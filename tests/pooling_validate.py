@@ -4,9 +4,10 @@ the packer (no free rectangles, no numpy), so that a packer bug cannot hide itse
 - every board inside the usable area (inside the frame);
 - no two boards closer than the spacing, and boards the spacing away from keep-outs;
 - every copy of every order placed exactly once, with the order's size (turned when rotated);
-- the deadline rule: an order due earlier is never on a later panel because a board due later took
-  its room — for every panel before the last one holding a copy of order A, a board of A's size does
-  not fit into that panel once the boards due later than A are taken off it.
+- the deadline rule, within each group of compatible orders: an order due earlier is never on a
+  later panel because a board due later took its room — for every panel before the last one holding
+  a copy of order A, a board of A's size does not fit into that panel once the boards due later
+  than A are taken off it.
 """
 
 from __future__ import annotations
@@ -56,7 +57,9 @@ def layout_errors(
             w, h = sizes[q["order"]]
             want = (h, w) if q["rotated"] else (w, h)
             if abs(q["width_mm"] - want[0]) > TOL or abs(q["height_mm"] - want[1]) > TOL:
-                errors.append(f"{key} on {p['id']} has size {q['width_mm']}×{q['height_mm']}, expected {want}")
+                errors.append(
+                    f"{key} on {p['id']} has size {q['width_mm']}×{q['height_mm']}, expected {want}"
+                )
             b = Box(q["x_mm"], q["y_mm"], q["width_mm"], q["height_mm"])
             if b.x < f - TOL or b.y < f - TOL or b.x + b.w > W - f + TOL or b.y + b.h > H - f + TOL:
                 errors.append(f"{key} on {p['id']} at {b} is outside the usable area")
@@ -106,13 +109,17 @@ def deadline_errors(
     errors = []
     keep = list(keep_outs)
     last: dict[str, int] = {}
+    group: dict[str, object] = {}
     for i, p in enumerate(panels):
         for q in p["placements"]:
             last[q["order"]] = i
+            group[q["order"]] = p.get("group")
     for order, k in last.items():
         w, h = sizes[order]
         for i in range(k):
             p = panels[i]
+            if p.get("group") != group[order]:
+                continue  # other process parameters: the order cannot go there anyway
             f, s = p["frame_mm"], p["spacing_mm"]
             area = Box(f, f, p["width_mm"] - 2 * f, p["height_mm"] - 2 * f)
             earlier = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 from datetime import date, timedelta
@@ -84,7 +85,9 @@ def test_zero_frame_and_spacing_pack_boards_edge_to_edge() -> None:
 def test_spacing_is_kept_between_boards_and_from_the_frame_edge() -> None:
     # A 10 mm frame, 2 mm spacing: 437 usable mm hold 4 boards of 107 (4·107 + 3·2 = 434), not 5 of 85.5.
     orders = [Order("S", 107, 50, 4, date(2030, 1, 1), Process(), index=0)]
-    s = _settings(sizes=(PanelSize(457, 80),), frame_mm=10.0, spacing_mm=2.0, rotation=False, overage_percent=0.0)
+    s = _settings(
+        sizes=(PanelSize(457, 80),), frame_mm=10.0, spacing_mm=2.0, rotation=False, overage_percent=0.0
+    )
     doc = _doc(orders, s)
     _check(doc, orders, s)
     xs = sorted(q["x_mm"] for q in doc["panels"][0]["placements"])
@@ -106,17 +109,18 @@ def test_deadline_rule_earlier_orders_take_the_earlier_panels() -> None:
     # Ten orders of one size, each due a day later; each fills a third of a panel. Earlier orders
     # must come first, whatever the search finds.
     orders = [
-        Order(f"D{i}", 100, 60, 6, date(2030, 1, 10) - timedelta(days=i), Process(), index=i) for i in range(10)
+        Order(f"D{i}", 100, 60, 6, date(2030, 1, 10) - timedelta(days=i), Process(), index=i)
+        for i in range(10)
     ]
     s = _settings(sizes=(PanelSize(305, 457),), overage_percent=0.0)
     doc = _doc(orders, s, 2.0)
     _check(doc, orders, s)
-    panel_of = {}
+    panel_of: dict[str, list[int]] = {}
     for k, p in enumerate(doc["panels"]):
         for q in p["placements"]:
             panel_of.setdefault(q["order"], []).append(k)
     by_due = sorted(orders, key=lambda o: o.due)
-    for a, b in zip(by_due, by_due[1:], strict=False):
+    for a, b in itertools.pairwise(by_due):
         assert max(panel_of[a.id]) <= min(panel_of[b.id]), (a.id, b.id)
 
 
@@ -144,7 +148,7 @@ def test_fits_among_finds_the_only_hole() -> None:
     assert not fits_among(3, 6, boxes, area, 0.5)
 
 
-def _class_instance(n: int) -> tuple[np.ndarray, float, float]:  # type: ignore[type-arg]
+def _class_instance(n: int) -> tuple[np.ndarray, float, float]:
     d = json.loads((CLASS / f"{n}.json").read_text())
     W, H = d["Objects"][0]["Length"], d["Objects"][0]["Height"]
     items = [(i["Length"], i["Height"]) for i in d["Items"] for _ in range(i["Demand"])]
@@ -162,9 +166,20 @@ def test_class_instances_packed_validly_and_never_below_the_bound(instance: int,
         for i in np.flatnonzero(result.panel == k):
             w, h = sizes[i]
             bw, bh = (h, w) if result.rotated[i] else (w, h)
-            placements.append({"order": f"i{i}", "copy": 1, "x_mm": float(result.x[i]), "y_mm": float(result.y[i]),
-                               "width_mm": float(bw), "height_mm": float(bh), "rotated": bool(result.rotated[i])})  # fmt: skip
-        panels.append({"id": f"B{k}", "frame_mm": 0, "spacing_mm": 0, "width_mm": W, "height_mm": H, "placements": placements})  # fmt: skip
+            placements.append(
+                {"order": f"i{i}", "copy": 1, "x_mm": float(result.x[i]), "y_mm": float(result.y[i]),
+                 "width_mm": float(bw), "height_mm": float(bh), "rotated": bool(result.rotated[i])}
+            )  # fmt: skip
+        panels.append(
+            {
+                "id": f"B{k}",
+                "frame_mm": 0,
+                "spacing_mm": 0,
+                "width_mm": W,
+                "height_mm": H,
+                "placements": placements,
+            }
+        )
     item_sizes = {f"i{i}": (float(w), float(h)) for i, (w, h) in enumerate(sizes)}
     assert layout_errors(panels, item_sizes, dict.fromkeys(item_sizes, 1)) == []
     assert all(p["placements"] for p in panels)  # no empty panel counted
@@ -200,7 +215,9 @@ def perfect_packings(draw: st.DrawFn) -> tuple[list[tuple[int, int]], int, int, 
 
 @settings(max_examples=150, deadline=None)
 @given(perfect_packings(), st.booleans())
-def test_lower_bounds_never_exceed_a_known_packing(case: tuple[list[tuple[int, int]], int, int, int], turn: bool) -> None:
+def test_lower_bounds_never_exceed_a_known_packing(
+    case: tuple[list[tuple[int, int]], int, int, int], turn: bool
+) -> None:
     items, W, H, k = case
     sizes = np.array(items, dtype=np.float64)
     if turn:  # with rotation allowed, turned items still fit k panels

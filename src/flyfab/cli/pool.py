@@ -35,7 +35,9 @@ def _read_input(path: Path) -> tuple[list[tuple[Any, Path | None]], list[Rejecte
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
             if not path.is_dir():
                 raise fail(f"{f} is not a JSON list of orders: {e}") from None
-            problems.append(Rejected(f.name, f"{f} is not valid JSON ({e}); none of its orders were read", "bad-file"))
+            problems.append(
+                Rejected(f.name, f"{f} is not valid JSON ({e}); none of its orders were read", "bad-file")
+            )
             continue
         batch = doc if isinstance(doc, list) else [doc] if isinstance(doc, dict) else None
         if batch is None:
@@ -75,13 +77,16 @@ def _settings(
 def pool_command(
     input: Annotated[Path, typer.Argument(help="JSON list of orders, or a folder of .json order files.")],
     panel: Annotated[
-        str | None, typer.Option(help="Panel size WxH in mm (several: comma-separated); default: the settings'.")
+        str | None,
+        typer.Option(help="Panel size WxH in mm (several: comma-separated); default: the settings'."),
     ] = None,
     frame: Annotated[float | None, typer.Option(help="Frame width in mm (0 allowed).")] = None,
     spacing: Annotated[float | None, typer.Option(help="Gap between boards in mm (0 allowed).")] = None,
     no_rotation: Annotated[bool, typer.Option("--no-rotation", help="Never turn boards by 90°.")] = False,
     time_limit: Annotated[float, typer.Option(help="Seconds for the search, all groups together.")] = 10.0,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON (schema flyfab.pool/1).")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the result as JSON (schema flyfab.pool/1).")
+    ] = False,
     out: Annotated[
         Path | None,
         typer.Option(help="Write pool.json and, per panel, production data, pictures and traveller here."),
@@ -98,7 +103,7 @@ def pool_command(
 
     Exit code 0 when every order was pooled, 1 when some could not be (the output says which and
     why), 2 when the input or the options cannot be used."""
-    if frame is not None and frame < 0 or spacing is not None and spacing < 0:
+    if (frame is not None and frame < 0) or (spacing is not None and spacing < 0):
         raise fail("--frame and --spacing must be 0 or more millimetres")
     if time_limit < 0:
         raise fail("--time-limit must be 0 or more seconds")

@@ -45,13 +45,21 @@ class BoardFiles:
 def read_board(path: Path, analysis: Analysis | None = None) -> BoardFiles:
     """The board at `path` (zip, tar.gz or folder), measured by `analyze`."""
     if not path.exists():
-        raise BoardError(f"board {path} does not exist: give the path of the fabrication files (zip or folder)")
+        raise BoardError(
+            f"board {path} does not exist: give the path of the fabrication files (zip or folder)"
+        )
     try:
         result = analysis or analyze(path)
     except IntakeError as e:
         raise BoardError(f"board {path} cannot be read: {e}") from None
     b = result.board
-    if b.width_mm is None or b.height_mm is None or b.bounds_mm is None or b.width_mm <= 0 or b.height_mm <= 0:
+    if (
+        b.width_mm is None
+        or b.height_mm is None
+        or b.bounds_mm is None
+        or b.width_mm <= 0
+        or b.height_mm <= 0
+    ):
         errors = "; ".join(p.message for p in result.problems if p.severity is Severity.ERROR)[:300]
         raise BoardError(
             f"board {path}: no board outline or copper was found, so its size is unknown"
@@ -60,7 +68,9 @@ def read_board(path: Path, analysis: Analysis | None = None) -> BoardFiles:
         )
     roles = {f.path: f.role for f in result.files}
     formats = {f.path: f.format for f in result.files}
-    return BoardFiles(path, b.width_mm, b.height_mm, b.bounds_mm, b.copper_layers, b.size_from, roles, formats)
+    return BoardFiles(
+        path, b.width_mm, b.height_mm, b.bounds_mm, b.copper_layers, b.size_from, roles, formats
+    )
 
 
 def _parse_layers(path: Path, formats: dict[str, str]) -> dict[str, Any]:

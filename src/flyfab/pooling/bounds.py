@@ -49,7 +49,9 @@ def _family(cap: float, relevant: Array, *values: Array) -> list[Array]:
     A threshold function is tried for every threshold that can matter, i.e. the `relevant` sizes."""
     half = cap / 2
     sizes = np.unique(np.round(relevant[(relevant > TOL) & (relevant <= cap + TOL)], 9))
-    lambdas = sorted({float(s) for s in sizes if s <= half + TOL} | {float(cap - s) for s in sizes if s >= half})
+    lambdas = sorted(
+        {float(s) for s in sizes if s <= half + TOL} | {float(cap - s) for s in sizes if s >= half}
+    )
     lambdas = [lam for lam in lambdas if TOL < lam <= half + TOL]
     out = []
     for x in values:

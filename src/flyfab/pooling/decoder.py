@@ -28,7 +28,9 @@ RULES = (BOTTOM_LEFT, SHORT_SIDE, BEST_AREA, FAR_CORNER)
 
 
 @njit(cache=True)
-def _score(rule: int, fx: float, fy: float, fw: float, fh: float, w: float, h: float, W: float, H: float) -> float:
+def _score(
+    rule: int, fx: float, fy: float, fw: float, fh: float, w: float, h: float, W: float, H: float
+) -> float:
     if rule == BOTTOM_LEFT:
         return (fy + h) * 4.0 * (W + 1.0) + fx
     if rule == SHORT_SIDE:
@@ -43,7 +45,9 @@ def _score(rule: int, fx: float, fy: float, fw: float, fh: float, w: float, h: f
 
 
 @njit(cache=True)
-def _cut(free: np.ndarray, count: int, x: float, y: float, w: float, h: float, buf: np.ndarray) -> tuple[np.ndarray, int]:  # type: ignore[type-arg]
+def _cut(
+    free: np.ndarray, count: int, x: float, y: float, w: float, h: float, buf: np.ndarray
+) -> tuple[np.ndarray, int]:
     """Take x, y, w, h out of the `count` free rectangles in `free`; returns the (possibly grown)
     array and the new count. `buf` is scratch space for the pieces."""
     npieces = 0
@@ -113,20 +117,20 @@ def _cut(free: np.ndarray, count: int, x: float, y: float, w: float, h: float, b
 
 @njit(cache=True)
 def first_fit(
-    w: np.ndarray,  # type: ignore[type-arg]
-    h: np.ndarray,  # type: ignore[type-arg]
-    turnable: np.ndarray,  # type: ignore[type-arg]
-    prefer: np.ndarray,  # type: ignore[type-arg]
-    seq: np.ndarray,  # type: ignore[type-arg]
+    w: np.ndarray,
+    h: np.ndarray,
+    turnable: np.ndarray,
+    prefer: np.ndarray,
+    seq: np.ndarray,
     W: float,
     H: float,
     rule: int,
-    obstacles: np.ndarray,  # type: ignore[type-arg]
-    out_bin: np.ndarray,  # type: ignore[type-arg]
-    out_x: np.ndarray,  # type: ignore[type-arg]
-    out_y: np.ndarray,  # type: ignore[type-arg]
-    out_rot: np.ndarray,  # type: ignore[type-arg]
-    loads: np.ndarray,  # type: ignore[type-arg]
+    obstacles: np.ndarray,
+    out_bin: np.ndarray,
+    out_x: np.ndarray,
+    out_y: np.ndarray,
+    out_rot: np.ndarray,
+    loads: np.ndarray,
 ) -> int:
     """Place the boards in `seq` order; returns the number of panels and fills the out_* arrays and
     `loads` (board area per panel). Every board must fit an empty panel in some allowed orientation.

@@ -10,6 +10,7 @@ added (e.g. 65.0 + 2.0) do not fail by rounding.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -25,7 +26,9 @@ class FreeSpace:
 
     __slots__ = ("free", "height", "width")
 
-    def __init__(self, width: float, height: float, obstacles: list[tuple[float, float, float, float]] = ()) -> None:  # type: ignore[assignment]
+    def __init__(
+        self, width: float, height: float, obstacles: Sequence[tuple[float, float, float, float]] = ()
+    ) -> None:
         self.width = width
         self.height = height
         self.free: Array = np.array([[0.0, 0.0, width, height]])

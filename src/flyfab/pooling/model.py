@@ -62,7 +62,9 @@ class Rejected:
 
     order: str
     reason: str
-    code: str  # bad-size, bad-quantity, too-large, bad-params, group-mismatch, past-due, unreadable-board, ...
+    code: (
+        str  # bad-size, bad-quantity, too-large, bad-params, group-mismatch, past-due, unreadable-board, ...
+    )
 
 
 @dataclass(frozen=True)

@@ -121,7 +121,9 @@ def nest(
     tiers = np.zeros(n, np.int64) if tiers is None else tiers
     turnable = np.zeros(n, np.bool_)
     if rotation:
-        turnable = (np.abs(w - h) > 1e-9) & np.array([sheet.fits_empty(b, a) for a, b in zip(w, h, strict=True)])
+        turnable = (np.abs(w - h) > 1e-9) & np.array(
+            [sheet.fits_empty(b, a) for a, b in zip(w, h, strict=True)]
+        )
     bound = lower_bound(np.stack([w, h], axis=1), sheet.width, sheet.height, rotation)
     if n == 0:
         empty = np.zeros(0)
@@ -149,9 +151,7 @@ def nest(
         if moves:
             method = "cp-sat"
     panel = _renumber(panel)
-    return Nesting(
-        panel, x, y, rot, panels, bound, time.perf_counter() - started, dec.calls, moves, method
-    )
+    return Nesting(panel, x, y, rot, panels, bound, time.perf_counter() - started, dec.calls, moves, method)
 
 
 class _Genetic:
@@ -189,12 +189,12 @@ class _Genetic:
     def seed(self) -> tuple[float, tuple[NDArray[np.int64], Floats, Floats, NDArray[np.bool_]]]:
         """The constructive phase: sorted orderings with every rule (free orientation choice)."""
         w, h, n = self.w, self.h, self.n
-        chromosomes = []
+        chromosomes: list[Floats] = []
         for key in (w * h, np.maximum(w, h), h, w, w + h):
             keys = np.empty(n)
             keys[np.lexsort((-key, self.tiers))] = (np.arange(n) + 0.5) / n
             for rule in RULES:
-                genes = [keys, [(rule + 0.5) / len(RULES)]]
+                genes = [keys, np.array([(rule + 0.5) / len(RULES)])]
                 if self.turning:
                     genes.append(np.full(n, 0.1))  # free choice of orientation
                 chromosomes.append(np.concatenate(genes))

@@ -16,7 +16,18 @@ from typing import Any
 from flyfab.pooling.model import Order, Process, Rejected
 
 FINISHES = ("hasl", "lead-free-hasl", "enig", "osp", "immersion-silver", "immersion-tin", "hard-gold")
-MASK_COLOURS = ("green", "red", "yellow", "blue", "white", "black", "purple", "matte-green", "matte-black", "none")
+MASK_COLOURS = (
+    "green",
+    "red",
+    "yellow",
+    "blue",
+    "white",
+    "black",
+    "purple",
+    "matte-green",
+    "matte-black",
+    "none",
+)
 SILKSCREEN_COLOURS = ("white", "black", "yellow", "none")
 MATERIALS = ("fr4", "fr4-high-tg", "aluminium", "rogers", "polyimide")
 MAX_QUANTITY = 1_000_000
@@ -37,7 +48,17 @@ ALIASES = {
     "silkscreen_color": "silkscreen",
     "klass": "class",
 }
-PARAMS = ("layers", "thickness_mm", "copper_oz", "inner_copper_oz", "finish", "mask", "silkscreen", "class", "material")
+PARAMS = (
+    "layers",
+    "thickness_mm",
+    "copper_oz",
+    "inner_copper_oz",
+    "finish",
+    "mask",
+    "silkscreen",
+    "class",
+    "material",
+)
 
 
 class OrderError(ValueError):
@@ -68,7 +89,9 @@ def parse_process(params: Any, defaults: Process) -> Process:
     if params is None:
         return defaults
     if not isinstance(params, Mapping):
-        raise OrderError(f"params must be an object of process parameters, not {type(params).__name__}", "bad-params")
+        raise OrderError(
+            f"params must be an object of process parameters, not {type(params).__name__}", "bad-params"
+        )
     given: dict[str, Any] = {}
     for raw, value in params.items():
         key = ALIASES.get(str(raw), str(raw))
@@ -81,9 +104,13 @@ def parse_process(params: Any, defaults: Process) -> Process:
         given[key] = value
     layers = given.get("layers", defaults.layers)
     if isinstance(layers, bool) or not isinstance(layers, int) or layers < 1 or layers > 32:
-        raise OrderError(f"params.layers must be a whole number of copper layers 1–32, not {layers!r}", "bad-params")
+        raise OrderError(
+            f"params.layers must be a whole number of copper layers 1–32, not {layers!r}", "bad-params"
+        )
     if layers > 2 and layers % 2:
-        raise OrderError(f"params.layers {layers}: multilayer boards have an even number of layers", "bad-params")
+        raise OrderError(
+            f"params.layers {layers}: multilayer boards have an even number of layers", "bad-params"
+        )
     inner = given.get("inner_copper_oz")
     if inner is not None:
         if layers <= 2:
@@ -98,7 +125,8 @@ def parse_process(params: Any, defaults: Process) -> Process:
     thickness = _number(given.get("thickness_mm", defaults.thickness_mm), "thickness_mm", 0.2, 6.0)
     if layers >= 6 and thickness < 0.6:
         raise OrderError(
-            f"params.thickness_mm {thickness:g} is too thin for {layers} layers (at least 0.6 mm)", "bad-params"
+            f"params.thickness_mm {thickness:g} is too thin for {layers} layers (at least 0.6 mm)",
+            "bad-params",
         )
     klass = given.get("class", defaults.klass)
     return Process(
@@ -130,17 +158,23 @@ def parse_order(
     """One order from its JSON object; a `Rejected` saying why when it cannot be pooled. Sizes are
     left at 0 when the order names a board: they are read from its files later."""
     if not isinstance(raw, Mapping):
-        return Rejected(f"#{index + 1}", f"order #{index + 1} is not an object but {type(raw).__name__}", "bad-order")
+        return Rejected(
+            f"#{index + 1}", f"order #{index + 1} is not an object but {type(raw).__name__}", "bad-order"
+        )
     oid = raw.get("id")
     if isinstance(oid, bool) or not isinstance(oid, str | int) or str(oid).strip() == "":
-        return Rejected(f"#{index + 1}", f"order #{index + 1} has no id: give each order an \"id\"", "bad-order")
+        return Rejected(
+            f"#{index + 1}", f'order #{index + 1} has no id: give each order an "id"', "bad-order"
+        )
     order_id = str(oid).strip()
     try:
         board: Path | None = None
         width = height = 0.0
         if raw.get("board") is not None:
             if not isinstance(raw["board"], str) or not raw["board"].strip():
-                raise OrderError("board must be the path of the fabrication files (a zip or folder)", "bad-board")
+                raise OrderError(
+                    "board must be the path of the fabrication files (a zip or folder)", "bad-board"
+                )
             board = Path(raw["board"])
             if base is not None and not board.is_absolute():
                 board = base / board
@@ -148,7 +182,9 @@ def parse_order(
             width = _size(raw.get("width_mm"), "width_mm")
             height = _size(raw.get("height_mm"), "height_mm")
         else:
-            raise OrderError("give either board (the fabrication files) or width_mm and height_mm", "bad-size")
+            raise OrderError(
+                "give either board (the fabrication files) or width_mm and height_mm", "bad-size"
+            )
         quantity = raw.get("quantity")
         if isinstance(quantity, float) and quantity.is_integer():
             quantity = int(quantity)

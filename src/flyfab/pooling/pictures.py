@@ -16,13 +16,13 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")  # files only, no display
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.patches import Circle, Rectangle  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
+from matplotlib.patches import Circle, Rectangle
 
-from flyfab.pooling.model import Panel  # noqa: E402
+from flyfab.pooling.model import Panel
 
-PALETTE = plt.get_cmap("tab20").colors
+PALETTE = [plt.get_cmap("tab20")(i) for i in range(20)]
 
 
 def figure(panel: Panel) -> Figure:
@@ -36,12 +36,21 @@ def figure(panel: Panel) -> Figure:
     ax.axis("off")
     ax.add_patch(Rectangle((0, 0), W, H, facecolor="#d8c99b", edgecolor="black", linewidth=1))
     f = panel.frame_mm
-    ax.add_patch(Rectangle((f, f), W - 2 * f, H - 2 * f, facecolor="#f4efe1", edgecolor="#8a7f60", linewidth=0.5))
+    ax.add_patch(
+        Rectangle((f, f), W - 2 * f, H - 2 * f, facecolor="#f4efe1", edgecolor="#8a7f60", linewidth=0.5)
+    )
     colours = {o: PALETTE[i % len(PALETTE)] for i, o in enumerate(panel.orders())}
     small = min(min(p.width_mm, p.height_mm) for p in panel.placements) if panel.placements else 10.0
     for p in panel.placements:
         ax.add_patch(
-            Rectangle((p.x_mm, p.y_mm), p.width_mm, p.height_mm, facecolor=colours[p.order], edgecolor="black", linewidth=0.4)
+            Rectangle(
+                (p.x_mm, p.y_mm),
+                p.width_mm,
+                p.height_mm,
+                facecolor=colours[p.order],
+                edgecolor="black",
+                linewidth=0.4,
+            )
         )
         label = f"{p.order}\n#{p.copy}" if min(p.width_mm, p.height_mm) > 12 else p.order
         ax.text(
@@ -55,7 +64,11 @@ def figure(panel: Panel) -> Figure:
         )
     for m in panel.marks:
         if m.kind == "tooling-hole":
-            ax.add_patch(Circle((m.x_mm, m.y_mm), m.diameter_mm / 2, facecolor="white", edgecolor="black", linewidth=0.5))
+            ax.add_patch(
+                Circle(
+                    (m.x_mm, m.y_mm), m.diameter_mm / 2, facecolor="white", edgecolor="black", linewidth=0.5
+                )
+            )
         elif m.kind == "fiducial":
             ax.add_patch(Circle((m.x_mm, m.y_mm), m.diameter_mm, facecolor="#c87533", edgecolor="none"))
         elif m.kind == "panel-id":
@@ -77,14 +90,17 @@ def write_pictures(panel: Panel, folder: Path) -> tuple[Path, Path]:
     return svg, png
 
 
-def traveller(panel: Panel, quantities: dict[str, int], dues: dict[str, str], picture_png: bytes | None) -> str:
+def traveller(
+    panel: Panel, quantities: dict[str, int], dues: dict[str, str], picture_png: bytes | None
+) -> str:
     """The traveller sheet as one HTML page (the picture embedded)."""
     e = html.escape
     per_order: dict[str, list[str]] = {}
     for p in panel.placements:
         per_order.setdefault(p.order, []).append(f"#{p.copy}")
     rows = "".join(
-        f"<tr><td>{e(o)}</td><td>{quantities.get(o, 0)}</td><td>{len(c)}</td><td>{e(dues.get(o, ''))}</td></tr>"
+        f"<tr><td>{e(o)}</td><td>{quantities.get(o, 0)}</td><td>{len(c)}</td>"
+        f"<td>{e(dues.get(o, ''))}</td></tr>"
         for o, c in per_order.items()
     )
     places = "".join(
@@ -93,12 +109,11 @@ def traveller(panel: Panel, quantities: dict[str, int], dues: dict[str, str], pi
         for p in panel.placements
     )
     proc = panel.process.as_dict()
-    params = "".join(f"<tr><th>{e(k)}</th><td>{e(str(v))}</td></tr>" for k, v in proc.items() if v is not None)
-    img = (
-        f'<img alt="layout of {e(panel.id)}" src="data:image/png;base64,{base64.b64encode(picture_png).decode()}">'
-        if picture_png
-        else ""
+    params = "".join(
+        f"<tr><th>{e(k)}</th><td>{e(str(v))}</td></tr>" for k, v in proc.items() if v is not None
     )
+    data = base64.b64encode(picture_png).decode() if picture_png else ""
+    img = f'<img alt="layout of {e(panel.id)}" src="data:image/png;base64,{data}">' if picture_png else ""
     notes = "".join(f"<li>{e(n)}</li>" for n in panel.notes)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Traveller {e(panel.id)}</title>

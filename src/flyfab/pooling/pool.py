@@ -70,20 +70,30 @@ def marks_for(size: PanelSize, frame: float, settings: PoolSettings) -> tuple[li
         for x, y in ((c, c), (W - c, c), (c, H - c), (W - c - 4 * frame, H - c)):
             marks.append(Mark("tooling-hole", x, y, m.tooling_hole_mm, m.tooling_keep_out_mm))
     else:
-        notes.append(f"no tooling holes: a {frame:g} mm frame is narrower than their {m.tooling_keep_out_mm:g} mm keep-out")
+        notes.append(
+            f"no tooling holes: a {frame:g} mm frame is narrower than their "
+            f"{m.tooling_keep_out_mm:g} mm keep-out"
+        )
     if frame >= m.fiducial_keep_out_mm:
         for x, y in ((c + 2 * frame, c), (W - c - 2 * frame, c), (c + 2 * frame, H - c)):
             marks.append(Mark("fiducial", x, y, m.fiducial_mm, m.fiducial_keep_out_mm))
     else:
-        notes.append(f"no fiducials: a {frame:g} mm frame is narrower than their {m.fiducial_keep_out_mm:g} mm keep-out")
+        notes.append(
+            f"no fiducials: a {frame:g} mm frame is narrower than their "
+            f"{m.fiducial_keep_out_mm:g} mm keep-out"
+        )
     if frame >= m.panel_id_height_mm + 1:
         marks.append(Mark("panel-id", c + 4 * frame, c - m.panel_id_height_mm / 2, m.panel_id_height_mm, 0.0))
     else:
-        notes.append(f"no panel id marking: a {frame:g} mm frame cannot hold {m.panel_id_height_mm:g} mm text")
+        notes.append(
+            f"no panel id marking: a {frame:g} mm frame cannot hold {m.panel_id_height_mm:g} mm text"
+        )
     return marks, notes
 
 
-def _keep_outs(size: PanelSize, frame: float, marks: list[Mark], settings: PoolSettings) -> list[tuple[float, float, float, float]]:
+def _keep_outs(
+    size: PanelSize, frame: float, marks: list[Mark], settings: PoolSettings
+) -> list[tuple[float, float, float, float]]:
     """Keep-outs (panel coordinates) that reach into the usable area: the configured ones, and marks."""
     boxes = list(settings.keep_outs)
     for mk in marks:
@@ -94,12 +104,15 @@ def _keep_outs(size: PanelSize, frame: float, marks: list[Mark], settings: PoolS
     return [b for b in boxes if b[0] < x1 and b[0] + b[2] > frame and b[1] < y1 and b[1] + b[3] > frame]
 
 
-def sheet_for(size: PanelSize, settings: PoolSettings, frame: float, spacing: float) -> tuple[Sheet, list[Mark], list[str]]:
+def sheet_for(
+    size: PanelSize, settings: PoolSettings, frame: float, spacing: float
+) -> tuple[Sheet, list[Mark], list[str]]:
     """The nesting area: the usable area (inside the frame) enlarged by the spacing, as every board
     is; keep-outs in its coordinates, grown by the spacing so that boards keep the routing gap."""
     marks, notes = marks_for(size, frame, settings)
     keep = [
-        (x - frame, y - frame, w + spacing, h + spacing) for x, y, w, h in _keep_outs(size, frame, marks, settings)
+        (x - frame, y - frame, w + spacing, h + spacing)
+        for x, y, w, h in _keep_outs(size, frame, marks, settings)
     ]
     sheet = Sheet(size.width_mm - 2 * frame + spacing, size.height_mm - 2 * frame + spacing, keep)
     return sheet, marks, notes
@@ -108,9 +121,9 @@ def sheet_for(size: PanelSize, settings: PoolSettings, frame: float, spacing: fl
 @dataclass
 class _Copies:
     order: list[Order]  # per board copy
-    w: np.ndarray  # type: ignore[type-arg]
-    h: np.ndarray  # type: ignore[type-arg]
-    tier: np.ndarray  # type: ignore[type-arg]
+    w: np.ndarray
+    h: np.ndarray
+    tier: np.ndarray
 
 
 def _copies(orders: list[Order], settings: PoolSettings) -> _Copies:
@@ -193,11 +206,17 @@ def _pool_group(
     started = time.perf_counter()
     spacing = settings.spacing_mm
     rejected: list[Rejected] = []
-    sizes = [s for s in settings.sizes if all(_fits(o, sheets[s][0], spacing, settings.rotation) for o in members)]
+    sizes = [
+        s for s in settings.sizes if all(_fits(o, sheets[s][0], spacing, settings.rotation) for o in members)
+    ]
     if not sizes:
         # No size holds every order of the group: take the one that holds the most board area.
         def held(s: PanelSize) -> float:
-            return sum(o.width_mm * o.height_mm * o.quantity for o in members if _fits(o, sheets[s][0], spacing, settings.rotation))
+            return sum(
+                o.width_mm * o.height_mm * o.quantity
+                for o in members
+                if _fits(o, sheets[s][0], spacing, settings.rotation)
+            )
 
         best_size = max(settings.sizes, key=held)
         keep = [o for o in members if _fits(o, sheets[best_size][0], spacing, settings.rotation)]
@@ -206,8 +225,9 @@ def _pool_group(
                 rejected.append(
                     Rejected(
                         o.id,
-                        f"the board ({o.width_mm:g} × {o.height_mm:g} mm) only fits panel sizes its compatible "
-                        f"orders do not use ({best_size.label()} holds the most of them); pool it separately",
+                        f"the board ({o.width_mm:g} × {o.height_mm:g} mm) only fits panel sizes its "
+                        f"compatible orders do not use ({best_size.label()} holds the most of them); "
+                        "pool it separately",
                         "too-large",
                     )
                 )
@@ -220,13 +240,15 @@ def _pool_group(
         tried.append((nesting.panels * size.area, nesting.panels, size, nesting))
     _, _, size, nesting = min(tried, key=lambda t: (t[0], t[1]))
     sizes_of = [size] * nesting.panels
-    layouts = {p: (nesting.x, nesting.y, nesting.rotated) for p in range(nesting.panels)}
+    layouts = dict.fromkeys(range(nesting.panels), (nesting.x, nesting.y, nesting.rotated))
     panel_of = nesting.panel.copy()
     last = nesting.panels - 1
     smaller = sorted((s for s in sizes if s.area < size.area), key=lambda s: s.area)
     idx = np.flatnonzero(panel_of == last)
     for s in smaller:
-        alone = nest(w[idx], h[idx], sheets[s][0], settings.rotation, min(0.5, budget / 4), copies.tier[idx], seed)
+        alone = nest(
+            w[idx], h[idx], sheets[s][0], settings.rotation, min(0.5, budget / 4), copies.tier[idx], seed
+        )
         if alone.panels == 1:
             sizes_of[last] = s
             x, y, r = nesting.x.copy(), nesting.y.copy(), nesting.rotated.copy()
@@ -244,12 +266,22 @@ def _pool_group(
             order, copy = slots[i]
             bw, bh = (order.height_mm, order.width_mm) if r[i] else (order.width_mm, order.height_mm)
             placements.append(
-                Placement(order.id, copy, round(frame + float(x[i]), 4), round(frame + float(y[i]), 4), bw, bh, bool(r[i]))
+                Placement(
+                    order.id,
+                    copy,
+                    round(frame + float(x[i]), 4),
+                    round(frame + float(y[i]), 4),
+                    bw,
+                    bh,
+                    bool(r[i]),
+                )
             )
         placements.sort(key=lambda pl: (pl.y_mm, pl.x_mm))
         _, marks, notes = sheets[sizes_of[p]]
         due = min(slots[i][0].due for i in on)
-        panels.append(Panel("", sizes_of[p], frame, spacing, process, placements, due, gi, list(marks), list(notes)))
+        panels.append(
+            Panel("", sizes_of[p], frame, spacing, process, placements, due, gi, list(marks), list(notes))
+        )
     group = GroupResult(
         gi,
         process,
@@ -266,8 +298,8 @@ def _pool_group(
 
 def _together(
     copies: _Copies,
-    panel_of: np.ndarray,  # type: ignore[type-arg]
-    layouts: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]],  # type: ignore[type-arg]
+    panel_of: np.ndarray,
+    layouts: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]],
 ) -> list[tuple[Order, int]]:
     """Which order and copy number each nested board is. Boards of one size and due date are
     interchangeable, so their slots (panel, then bottom to top, left to right) go to the orders in
@@ -280,7 +312,11 @@ def _together(
     for members in classes.values():
         where = sorted(
             members,
-            key=lambda i: (int(panel_of[i]), round(float(layouts[int(panel_of[i])][1][i]), 3), round(float(layouts[int(panel_of[i])][0][i]), 3)),
+            key=lambda i: (
+                int(panel_of[i]),
+                round(float(layouts[int(panel_of[i])][1][i]), 3),
+                round(float(layouts[int(panel_of[i])][0][i]), 3),
+            ),
         )
         owners = sorted((copies.order[i] for i in members), key=lambda o: o.index)
         for slot, owner in zip(where, owners, strict=True):
@@ -294,8 +330,14 @@ def _together(
     by_order: dict[str, list[int]] = {}
     for i, (order, _) in enumerate(out):
         by_order.setdefault(order.id, []).append(i)
-    for order_id, idx in by_order.items():
-        idx.sort(key=lambda i: (int(panel_of[i]), float(layouts[int(panel_of[i])][1][i]), float(layouts[int(panel_of[i])][0][i])))
+    for _order_id, idx in by_order.items():
+        idx.sort(
+            key=lambda i: (
+                int(panel_of[i]),
+                float(layouts[int(panel_of[i])][1][i]),
+                float(layouts[int(panel_of[i])][0][i]),
+            )
+        )
         for n, i in enumerate(idx, start=1):
             out[i] = (out[i][0], n)
     return out

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import itertools
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,7 +103,7 @@ class _Turned:
 
 def board_offset(board_bounds: tuple[float, float, float, float], p: Placement) -> tuple[float, float]:
     """The shift that brings the board (turned about its origin when placed rotated) to its placement."""
-    x0, y0, x1, y1 = board_bounds
+    x0, y0, _x1, y1 = board_bounds
     if p.rotated:  # (u, v) -> (-v, u): the outline box becomes [-y1, -y0] × [x0, x1]
         return p.x_mm + y1, p.y_mm - x0
     return p.x_mm - x0, p.y_mm - y0
@@ -138,11 +139,21 @@ def panel_data(panel: Panel, boards: dict[str, BoardFiles | None]) -> PanelData:
             role = board.roles[path]
             placed = turned.get(layer, p.rotated)
             if role.type == "drill":
-                objects = _moved(placed.to_excellon(errors="ignore").objects if isinstance(placed, GerberFile) else placed.objects, dx, dy)
+                objects = _moved(
+                    placed.to_excellon(errors="ignore").objects
+                    if isinstance(placed, GerberFile)
+                    else placed.objects,
+                    dx,
+                    dy,
+                )
                 for o in objects:
-                    plated = bool(o.tool.plated if o.tool.plated is not None else role.plating != "non-plated")
+                    plated = bool(
+                        o.tool.plated if o.tool.plated is not None else role.plating != "non-plated"
+                    )
                     if o.tool.plated is not plated:
-                        o.tool = tools.setdefault((id(o.tool), plated), dataclasses.replace(o.tool, plated=plated))
+                        o.tool = tools.setdefault(
+                            (id(o.tool), plated), dataclasses.replace(o.tool, plated=plated)
+                        )
                     drill(plated).objects.append(o)
                 continue
             key = layer_key(role, board.copper_layers)
@@ -158,14 +169,14 @@ def panel_data(panel: Panel, boards: dict[str, BoardFiles | None]) -> PanelData:
 
 def _rectangle(layer: GerberFile, x: float, y: float, w: float, h: float, pen: Any) -> None:
     corners = [(x, y), (x + w, y), (x + w, y + h), (x, y + h), (x, y)]
-    for (ax, ay), (bx, by) in zip(corners, corners[1:], strict=False):
+    for (ax, ay), (bx, by) in itertools.pairwise(corners):
         layer.objects.append(go.Line(ax, ay, bx, by, aperture=pen, unit=MM))
 
 
 def _frame(panel: Panel, data: PanelData, gerber: Any, drill: Any, pen: Any) -> None:
     W, H = panel.size.width_mm, panel.size.height_mm
     _rectangle(gerber("outline"), 0.0, 0.0, W, H, pen)
-    top, bottom = f"copper-l1-top", f"copper-l{panel.process.layers}-bottom"
+    top, bottom = "copper-l1-top", f"copper-l{panel.process.layers}-bottom"
     coppers = [top] if panel.process.layers == 1 else [top, bottom]
     for mark in panel.marks:
         if mark.kind == "tooling-hole":
@@ -182,8 +193,10 @@ def _frame(panel: Panel, data: PanelData, gerber: Any, drill: Any, pen: Any) -> 
             size = mark.diameter_mm
             text_pen = gap.CircleAperture(size / 8, unit=MM)
             label = f"{panel.id} {panel.process.label().split(' ')[0]}"
-            for stroke in Newstroke.load().render(label, size=size, x0=mark.x_mm, y0=mark.y_mm, scale=(1, -1)):
-                for (ax, ay), (bx, by) in zip(stroke, stroke[1:], strict=False):
+            for stroke in Newstroke.load().render(
+                label, size=size, x0=mark.x_mm, y0=mark.y_mm, scale=(1, -1)
+            ):
+                for (ax, ay), (bx, by) in itertools.pairwise(stroke):
                     gerber(top).objects.append(go.Line(ax, ay, bx, by, aperture=text_pen, unit=MM))
 
 

@@ -36,10 +36,15 @@ def _panel(p: Panel, files: dict[str, list[str]]) -> dict[str, Any]:
             for q in p.placements
         ],
         "marks": [
-            {"kind": m.kind, "x_mm": round(m.x_mm, 4), "y_mm": round(m.y_mm, 4), "diameter_mm": m.diameter_mm,
-             "keep_out_mm": m.keep_out_mm}
+            {
+                "kind": m.kind,
+                "x_mm": round(m.x_mm, 4),
+                "y_mm": round(m.y_mm, 4),
+                "diameter_mm": m.diameter_mm,
+                "keep_out_mm": m.keep_out_mm,
+            }
             for m in p.marks
-        ],  # fmt: skip
+        ],
         "notes": list(p.notes),
         "files": files.get(p.id, []),
     }

@@ -81,7 +81,7 @@ class SettingsFile(BaseModel):
     panel: PanelTable
     overage: OverageTable = OverageTable()
     marks: MarksTable = MarksTable()
-    defaults: DefaultsTable = DefaultsTable()
+    defaults: DefaultsTable = DefaultsTable.model_validate({})
 
 
 class PoolSettings(BaseModel):
@@ -118,8 +118,16 @@ def parse_settings(text: str, source: str) -> PoolSettings:
     except ValidationError as err:
         lines = []
         for e in err.errors():
-            got = f" (got {e['input']!r})" if e["type"] != "missing" and not isinstance(e["input"], dict) else ""
-            msg = "unknown key (the keys are listed in the shipped settings.toml)" if e["type"] == "extra_forbidden" else e["msg"]
+            got = (
+                f" (got {e['input']!r})"
+                if e["type"] != "missing" and not isinstance(e["input"], dict)
+                else ""
+            )
+            msg = (
+                "unknown key (the keys are listed in the shipped settings.toml)"
+                if e["type"] == "extra_forbidden"
+                else e["msg"]
+            )
             lines.append(f"{source}: {_where(e['loc'])}: {msg}{got}")
         raise SettingsError("\n".join(lines)) from None
     d = f.defaults
