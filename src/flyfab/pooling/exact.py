@@ -104,7 +104,12 @@ def repack(
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.01, seconds)
     solver.parameters.num_workers = workers
-    status = solver.solve(m)
+    try:
+        status = solver.solve(m)
+    except IndexError:
+        # OR-Tools 9.15 has been seen to raise from inside the solver ("raw_hash_map<>::at") on a
+        # small share of these models; that attempt is simply lost, as a timeout would be.
+        return None
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     out = Repacked([], [], [], [], 0.0)

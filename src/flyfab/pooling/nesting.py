@@ -32,6 +32,9 @@ from flyfab.pooling.exact import integer_scale, repack
 from flyfab.pooling.maxrects import FreeSpace
 
 Floats = NDArray[np.float64]
+GENETIC_SHARE = 0.4  # of the time limit, when CP-SAT re-packing can follow
+GENETIC_PATIENCE = 40  # generations without a better layout before the genetic search gives way
+EXACT_SECONDS = 0.2  # per CP-SAT re-packing of a few panels
 
 
 @dataclass
@@ -136,9 +139,10 @@ def nest(
     if int(best_score) > bound.best:
         # Half the time for the genetic search, the rest for exact re-packing (when it applies).
         single_tier = bool(np.all(tiers == tiers[0]))
-        share = 0.5 if single_tier else 1.0
+        share = GENETIC_SHARE if single_tier else 1.0
         ga_deadline = started + max(0.0, time_limit) * share
-        score, layout = search.run(ga_deadline, bound.best)
+        # With exact re-packing to follow, a search that has stopped improving gives way early.
+        score, layout = search.run(ga_deadline, bound.best, GENETIC_PATIENCE if single_tier else None)
         if score < best_score - 1e-12:
             best_score, best, method = score, layout, "genetic"
     panel, x, y, rot = best
@@ -208,7 +212,7 @@ class _Genetic:
         return float(self.scores[i]), self.dec.snapshot()
 
     def run(
-        self, deadline: float, bound: int
+        self, deadline: float, bound: int, patience: int | None = None
     ) -> tuple[float, tuple[NDArray[np.int64], Floats, Floats, NDArray[np.bool_]]]:
         rng, size = self.rng, self.POPULATION
         pop, scores = self.population, self.scores
@@ -218,7 +222,8 @@ class _Genetic:
             scores = np.concatenate([scores, [self._evaluate(c) for c in extra]])
         elite = max(1, int(size * self.ELITE))
         mutants = int(size * self.MUTANTS)
-        while time.perf_counter() < deadline and int(scores.min()) > bound:
+        best, stale = float(scores.min()), 0
+        while time.perf_counter() < deadline and int(scores.min()) > bound and stale < (patience or 1 << 30):
             order = np.argsort(scores, kind="stable")[:size]
             pop, scores = pop[order], scores[order]
             parents_a = pop[rng.integers(0, elite, size - elite - mutants)]
@@ -233,6 +238,8 @@ class _Genetic:
                     break
             pop = np.concatenate([pop[:elite], kids])
             scores = np.concatenate([scores[:elite], kid_scores])
+            stale = stale + 1 if scores.min() >= best - 1e-12 else 0
+            best = min(best, float(scores.min()))
         self.population, self.scores = pop, scores
         return self._best()
 
@@ -265,13 +272,19 @@ def _exact_phase(
         if not others:
             break
         k = min(len(others), int(rng.integers(1, 4)))
-        chosen = [weakest, *(int(p) for p in rng.choice(others, size=k, replace=False))]
+        if rng.random() < 0.5:
+            # The panels with the most room are the likeliest to take the weakest one's boards.
+            room = sorted(others, key=lambda p: float(area[panel == p].sum()))
+            picked = room[:k]
+        else:
+            picked = [int(p) for p in rng.choice(others, size=k, replace=False)]
+        chosen = [weakest, *picked]
         idx = np.flatnonzero(np.isin(panel, chosen))
         where = {p: j for j, p in enumerate(chosen)}
         current = [(where[int(panel[i])], float(x[i]), float(y[i]), bool(rot[i])) for i in idx]
         done = repack(
             w[idx], h[idx], turnable[idx], current, len(chosen), sheet.width, sheet.height, keep_outs,
-            scale, min(left, 0.5),
+            scale, min(left, EXACT_SECONDS),
         )  # fmt: skip
         if done is None:
             continue
