@@ -14,7 +14,9 @@ Placement rules (the `rule` argument), from the literature on MaxRects and maxim
 1 best short side fit: the smallest leftover along the shorter side of the free rectangle;
 2 best area fit: the smallest free rectangle that holds it;
 3 distance to the far corner (Gonçalves & Resende's DFTRC): as far from the panel's top-right
-  corner as possible, which keeps the free space in one large block.
+  corner as possible, which keeps the free space in one large block;
+4 contact: the most perimeter touching the panel's edges and boards already placed (Lodi, Martello
+  & Vigo's touching perimeter; Jylänki's contact point), which packs boards into the corners left.
 """
 
 from __future__ import annotations
@@ -23,8 +25,8 @@ import numpy as np
 from numba import njit
 
 EPS = 1e-6
-BOTTOM_LEFT, SHORT_SIDE, BEST_AREA, FAR_CORNER = 0, 1, 2, 3
-RULES = (BOTTOM_LEFT, SHORT_SIDE, BEST_AREA, FAR_CORNER)
+BOTTOM_LEFT, SHORT_SIDE, BEST_AREA, FAR_CORNER, CONTACT = 0, 1, 2, 3, 4
+RULES = (BOTTOM_LEFT, SHORT_SIDE, BEST_AREA, FAR_CORNER, CONTACT)
 
 
 @njit(cache=True)
@@ -42,6 +44,34 @@ def _score(
     dx = W - fx - w
     dy = H - fy - h
     return -(dx * dx + dy * dy)
+
+
+@njit(cache=True)
+def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
+    return max(0.0, min(a1, b1) - max(a0, b0))
+
+
+@njit(cache=True)
+def _contact(
+    placed: np.ndarray, count: int, x: float, y: float, w: float, h: float, W: float, H: float
+) -> float:
+    """Length of the rectangle's perimeter touching the panel's edges or the placed rectangles."""
+    c = 0.0
+    if x <= EPS:
+        c += h
+    if x + w >= W - EPS:
+        c += h
+    if y <= EPS:
+        c += w
+    if y + h >= H - EPS:
+        c += w
+    for k in range(count):
+        px, py, pw, ph = placed[k, 0], placed[k, 1], placed[k, 2], placed[k, 3]
+        if abs(px + pw - x) <= EPS or abs(px - x - w) <= EPS:
+            c += _overlap(y, y + h, py, py + ph)
+        if abs(py + ph - y) <= EPS or abs(py - y - h) <= EPS:
+            c += _overlap(x, x + w, px, px + pw)
+    return c
 
 
 @njit(cache=True)
@@ -140,6 +170,9 @@ def first_fit(
     maxbins = n + 1
     frees = [np.empty((cap, 4)) for _ in range(1)]
     frees.pop()
+    placed_rects = [np.empty((cap, 4)) for _ in range(1)]  # boards and keep-outs, for the contact rule
+    placed_rects.pop()
+    placed_counts = np.zeros(maxbins, np.int64)
     counts = np.zeros(maxbins, np.int64)
     buf = np.empty((64, 4))
     nbins = 0
@@ -155,6 +188,10 @@ def first_fit(
                     f, c = _cut(f, c, obstacles[o, 0], obstacles[o, 1], obstacles[o, 2], obstacles[o, 3], buf)
                 frees.append(f)
                 counts[b] = c
+                pr = np.empty((obstacles.shape[0] + cap, 4))
+                pr[: obstacles.shape[0]] = obstacles
+                placed_rects.append(pr)
+                placed_counts[b] = obstacles.shape[0]
                 loads[b] = 0.0
                 nbins += 1
             if loads[b] + w[i] * h[i] > W * H + EPS:
@@ -172,7 +209,15 @@ def first_fit(
                 ih = w[i] if turn else h[i]
                 for j in range(counts[b]):
                     if f[j, 2] >= iw - EPS and f[j, 3] >= ih - EPS:
-                        s = _score(rule, f[j, 0], f[j, 1], f[j, 2], f[j, 3], iw, ih, W, H)
+                        if rule == CONTACT:
+                            touch = _contact(
+                                placed_rects[b], placed_counts[b], f[j, 0], f[j, 1], iw, ih, W, H
+                            )
+                            s = -touch * 4.0 * (W + 1.0) * (H + 1.0) + _score(
+                                BOTTOM_LEFT, f[j, 0], f[j, 1], f[j, 2], f[j, 3], iw, ih, W, H
+                            )
+                        else:
+                            s = _score(rule, f[j, 0], f[j, 1], f[j, 2], f[j, 3], iw, ih, W, H)
                         if s < best:
                             best = s
                             bx, by, bw, bh, brot = f[j, 0], f[j, 1], iw, ih, turn == 1
@@ -181,6 +226,14 @@ def first_fit(
                 frees[b] = f2
                 counts[b] = c2
                 loads[b] += w[i] * h[i]
+                pr = placed_rects[b]
+                if placed_counts[b] >= pr.shape[0]:
+                    grown = np.empty((pr.shape[0] * 2, 4))
+                    grown[: placed_counts[b]] = pr[: placed_counts[b]]
+                    placed_rects[b] = pr = grown
+                pc = placed_counts[b]
+                pr[pc, 0], pr[pc, 1], pr[pc, 2], pr[pc, 3] = bx, by, bw, bh
+                placed_counts[b] = pc + 1
                 out_bin[i], out_x[i], out_y[i], out_rot[i] = b, bx, by, brot
                 placed = True
                 break

@@ -35,6 +35,8 @@ Floats = NDArray[np.float64]
 GENETIC_SHARE = 0.4  # of the time limit, when CP-SAT re-packing can follow
 GENETIC_PATIENCE = 40  # generations without a better layout before the genetic search gives way
 EXACT_SECONDS = 0.2  # per CP-SAT re-packing of a few panels
+EXACT_EVERY = 5  # every fifth re-packing attempt is exact (CP-SAT), the others randomised decoding
+REPACK_TRIES = 64  # randomised decodings per re-packing attempt
 
 
 @dataclass
@@ -149,11 +151,11 @@ def nest(
     panels = int(best_score)
     moves = 0
     if panels > bound.best and time.perf_counter() < deadline and np.all(tiers == tiers[0]):
-        panel, x, y, rot, panels, moves = _exact_phase(
+        panel, x, y, rot, panels, moves, exact = _repack_phase(
             w, h, turnable, sheet, panel, x, y, rot, panels, bound.best, deadline, rng
         )
         if moves:
-            method = "cp-sat"
+            method = "cp-sat" if exact else "re-packing"
     panel = _renumber(panel)
     return Nesting(panel, x, y, rot, panels, bound, time.perf_counter() - started, dec.calls, moves, method)
 
@@ -244,7 +246,7 @@ class _Genetic:
         return self._best()
 
 
-def _exact_phase(
+def _repack_phase(
     w: Floats,
     h: Floats,
     turnable: NDArray[np.bool_],
@@ -257,44 +259,87 @@ def _exact_phase(
     bound: int,
     deadline: float,
     rng: np.random.Generator,
-) -> tuple[NDArray[np.int64], Floats, Floats, NDArray[np.bool_], int, int]:
-    """Empty the least loaded panel into others with CP-SAT, a few panels at a time."""
+) -> tuple[NDArray[np.int64], Floats, Floats, NDArray[np.bool_], int, int, int]:
+    """Empty the least loaded panel into a few others: re-pack their boards with many randomised
+    sequences through the decoder, and now and then exactly with CP-SAT. A re-packing is kept when it
+    needs fewer panels, or leaves less in its least loaded one (so the next attempt has less to move).
+    Returns the layout, the panel count, the re-packings kept and how many of them came from CP-SAT."""
     panel, x, y, rot = panel.copy(), x.copy(), y.copy(), rot.copy()
     area = w * h
+    cap = sheet.width * sheet.height
     keep_outs = np.array(sheet.keep_outs, dtype=np.float64).reshape(-1, 4)
     scale = integer_scale(w, h, sheet.width, sheet.height)
-    moves = 0
-    while panels > bound and (left := deadline - time.perf_counter()) > 0.01:
+    moves = exact_moves = attempts = 0
+    while panels > bound and (left := deadline - time.perf_counter()) > 0.005:
+        attempts += 1
         live = np.unique(panel)
         loads = np.array([area[panel == p].sum() for p in live])
         weakest = int(live[int(np.argmin(loads))])
         others = [int(p) for p in live if p != weakest]
         if not others:
             break
-        k = min(len(others), int(rng.integers(1, 4)))
+        k = min(len(others), int(rng.integers(1, 5)))
         if rng.random() < 0.5:
             # The panels with the most room are the likeliest to take the weakest one's boards.
-            room = sorted(others, key=lambda p: float(area[panel == p].sum()))
-            picked = room[:k]
+            picked = sorted(others, key=lambda p: float(area[panel == p].sum()))[:k]
         else:
             picked = [int(p) for p in rng.choice(others, size=k, replace=False)]
         chosen = [weakest, *picked]
         idx = np.flatnonzero(np.isin(panel, chosen))
-        where = {p: j for j, p in enumerate(chosen)}
-        current = [(where[int(panel[i])], float(x[i]), float(y[i]), bool(rot[i])) for i in idx]
-        done = repack(
-            w[idx], h[idx], turnable[idx], current, len(chosen), sheet.width, sheet.height, keep_outs,
-            scale, min(left, EXACT_SECONDS),
-        )  # fmt: skip
-        if done is None:
-            continue
+        now = len(chosen) + 0.999 * float(area[panel == weakest].sum()) / cap
+        if attempts % EXACT_EVERY:
+            found = _randomised_repack(w[idx], h[idx], turnable[idx], sheet, now, deadline, rng)
+            if found is None:
+                continue
+            bins, nx, ny, nr = found
+        else:
+            where = {p: j for j, p in enumerate(chosen)}
+            current = [(where[int(panel[i])], float(x[i]), float(y[i]), bool(rot[i])) for i in idx]
+            done = repack(
+                w[idx], h[idx], turnable[idx], current, len(chosen), sheet.width, sheet.height, keep_outs,
+                scale, min(left, EXACT_SECONDS),
+            )  # fmt: skip
+            if done is None:
+                continue
+            bins, nx, ny, nr = np.array(done.bins), np.array(done.x), np.array(done.y), np.array(done.rotated)
+            exact_moves += 1
         moves += 1
+        used = sorted(set(bins.tolist()))
+        to_panel = {b: chosen[j] for j, b in enumerate(used)}
         for j, i in enumerate(idx):
-            panel[i] = chosen[done.bins[j]]
-            x[i], y[i], rot[i] = done.x[j], done.y[j], done.rotated[j]
-        if done.left_in_first <= 0:
-            panels -= 1
-    return panel, x, y, rot, panels, moves
+            panel[i] = to_panel[int(bins[j])]
+            x[i], y[i], rot[i] = nx[j], ny[j], nr[j]
+        panels -= len(chosen) - len(used)
+    return panel, x, y, rot, panels, moves, exact_moves
+
+
+def _randomised_repack(
+    w: Floats,
+    h: Floats,
+    turnable: NDArray[np.bool_],
+    sheet: Sheet,
+    now: float,
+    deadline: float,
+    rng: np.random.Generator,
+) -> tuple[NDArray[np.int64], Floats, Floats, NDArray[np.bool_]] | None:
+    """The best of many decodings of these boards (largest first, with noise), if better than `now`."""
+    dec = _Decoder(w, h, turnable, sheet)
+    area = w * h
+    best, layout = now, None
+    n = len(w)
+    for t in range(REPACK_TRIES):
+        noise = rng.uniform(0.0, 1.0, n) if t % 4 == 3 else rng.uniform(0.6, 1.4, n) * area
+        seq = np.argsort(-noise, kind="stable").astype(np.int64)
+        prefer = rng.integers(0, 3, n).astype(np.int8) if turnable.any() and t % 2 else None
+        score = dec(seq, int(rng.integers(0, len(RULES))), prefer)
+        if score < best - 1e-12:
+            best, layout = score, dec.snapshot()
+        if t % 16 == 15 and time.perf_counter() > deadline:
+            break
+    if layout is None:
+        return None
+    bins, x, y, r = layout
+    return bins, x, y, r
 
 
 def _renumber(panel: NDArray[np.int64]) -> NDArray[np.int64]:

@@ -40,7 +40,6 @@ def figure(panel: Panel) -> Figure:
         Rectangle((f, f), W - 2 * f, H - 2 * f, facecolor="#f4efe1", edgecolor="#8a7f60", linewidth=0.5)
     )
     colours = {o: PALETTE[i % len(PALETTE)] for i, o in enumerate(panel.orders())}
-    small = min(min(p.width_mm, p.height_mm) for p in panel.placements) if panel.placements else 10.0
     for p in panel.placements:
         ax.add_patch(
             Rectangle(
@@ -59,7 +58,8 @@ def figure(panel: Panel) -> Figure:
             label,
             ha="center",
             va="center",
-            fontsize=max(3.0, min(8.0, small * scale * 4)),
+            # About a fifth of the board's short side (in points), readable but inside the board.
+            fontsize=max(3.0, min(9.0, min(p.width_mm, p.height_mm) * scale * 72 * 0.2)),
             rotation=90 if p.height_mm > 1.5 * p.width_mm else 0,
         )
     for m in panel.marks:
