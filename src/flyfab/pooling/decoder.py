@@ -210,14 +210,17 @@ def first_fit(
                 for j in range(counts[b]):
                     if f[j, 2] >= iw - EPS and f[j, 3] >= ih - EPS:
                         if rule == CONTACT:
-                            touch = _contact(
-                                placed_rects[b], placed_counts[b], f[j, 0], f[j, 1], iw, ih, W, H
-                            )
-                            s = -touch * 4.0 * (W + 1.0) * (H + 1.0) + _score(
-                                BOTTOM_LEFT, f[j, 0], f[j, 1], f[j, 2], f[j, 3], iw, ih, W, H
-                            )
-                        else:
-                            s = _score(rule, f[j, 0], f[j, 1], f[j, 2], f[j, 3], iw, ih, W, H)
+                            # Any corner of the free rectangle touches two of its sides.
+                            for corner in range(4):
+                                cx = f[j, 0] if corner % 2 == 0 else f[j, 0] + f[j, 2] - iw
+                                cy = f[j, 1] if corner < 2 else f[j, 1] + f[j, 3] - ih
+                                touch = _contact(placed_rects[b], placed_counts[b], cx, cy, iw, ih, W, H)
+                                s = -touch * 4.0 * (W + 1.0) * (H + 1.0) + (cy + ih) * 2.0 * (W + 1.0) + cx
+                                if s < best:
+                                    best = s
+                                    bx, by, bw, bh, brot = cx, cy, iw, ih, turn == 1
+                            continue
+                        s = _score(rule, f[j, 0], f[j, 1], f[j, 2], f[j, 3], iw, ih, W, H)
                         if s < best:
                             best = s
                             bx, by, bw, bh, brot = f[j, 0], f[j, 1], iw, ih, turn == 1
