@@ -44,8 +44,10 @@ CORPUS = SHARED / "corpus"
 BRKGA = {False: 7234, True: 6988}  # Gonçalves & Resende (2013), totals over the 500 instances
 
 
-def rectpack_bins(sizes: list[tuple[float, float]], width: float, height: float, spacing: float, rotation: bool) -> int:
-    import rectpack
+def rectpack_bins(
+    sizes: list[tuple[float, float]], width: float, height: float, spacing: float, rotation: bool
+) -> int:
+    import rectpack  # type: ignore[import-untyped]
 
     packer = rectpack.newPacker(rotation=rotation)  # offline, best bin first, MaxRects BSSF, area order
     packer.add_bin(width + spacing, height + spacing, count=float("inf"))
@@ -157,7 +159,9 @@ def _settings(size: PanelSize) -> PoolSettings:
     return load_settings().model_copy(update={"sizes": (size,), "overage_percent": 0.0, "overage_min": 0})
 
 
-def part_b(sizes: dict[str, tuple[float, float]], streams: int, boards: int, time_limit: float) -> list[dict[str, Any]]:
+def part_b(
+    sizes: dict[str, tuple[float, float]], streams: int, boards: int, time_limit: float
+) -> list[dict[str, Any]]:
     panel = PanelSize(457, 610)
     s = _settings(panel)
     fits = [v for v in sizes.values() if max(v) <= 437 and min(v) <= 437]
@@ -275,18 +279,23 @@ def _print(r: dict[str, Any]) -> None:
         print(f"| total | {t['flyfab']} | {t['rectpack']} | {t['area_bound']} | {t['lower_bound']} |")
         print(
             f"flyfab/rectpack {t['flyfab'] / t['rectpack']:.4f}; BRKGA {t['brkga']}; at the bound "
-            f"{t['at_bound']}; fewer bins than rectpack on {t['flyfab_better']}, more on {t['flyfab_worse']}; "
+            f"{t['at_bound']}; fewer bins than rectpack on {t['flyfab_better']}, "
+            f"more on {t['flyfab_worse']}; "
             f"flyfab {t['flyfab_mean_s']:.3f} s/instance (max {t['flyfab_max_s']:.2f}), "
             f"rectpack {t['rectpack_mean_s']:.3f} s"
         )
     if "b" in r:
         print("\n(b) order streams, 457 × 610 panels, 10 mm frame, 2 mm spacing")
-        print("| stream | orders | boards | flyfab panels | rectpack panels | bound | flyfab util. | rectpack util. |")
+        print(
+            "| stream | orders | boards | flyfab panels | rectpack panels | bound | flyfab util. "
+            "| rectpack util. |"
+        )
         print("|---|---:|---:|---:|---:|---:|---:|---:|")
         for s in r["b"]:
             print(
-                f"| {s['stream']} | {s['orders']} | {s['boards']} | {s['flyfab_panels']} | {s['rectpack_panels']} | "
-                f"{s['lower_bound']} | {s['flyfab_utilisation']:.1%} | {s['rectpack_utilisation']:.1%} |"
+                f"| {s['stream']} | {s['orders']} | {s['boards']} | {s['flyfab_panels']} | "
+                f"{s['rectpack_panels']} | {s['lower_bound']} | {s['flyfab_utilisation']:.1%} | "
+                f"{s['rectpack_utilisation']:.1%} |"
             )
     if "c" in r:
         c = r["c"]
