@@ -6,13 +6,14 @@
    - a biased random-key genetic algorithm (Gonçalves & Resende 2013) over the sequence, the
      placement rule and, with turning allowed, each board's preferred orientation, scored by panels
      plus the load of the least loaded panel (so that emptying a panel counts before it is empty);
-   - then CP-SAT on the hardest panels (exact.py): the least loaded panel and one to three others are
-     re-packed exactly, minimising what is left in the least loaded one, until it is empty.
+   - when it stalls, re-packing of the hardest panels: the least loaded panel and one to four others
+     are re-packed, mostly by many randomised decodings and every fifth time exactly with CP-SAT
+     (exact.py), keeping whatever saves a panel or leaves less in the least loaded one.
 3. Stop as soon as the number of panels equals the lower bound (bounds.py): nothing can do better.
 
 Boards are sorted by due-date tier before anything else in every sequence, which with first fit keeps
-the deadline rule (see decoder.py). The CP-SAT step moves boards between panels regardless of due
-dates, so it is used only when all boards share one tier.
+the deadline rule (see decoder.py). Re-packing moves boards between panels regardless of due dates,
+so it is used only when all boards share one tier.
 
 Sizes given here already include the spacing between boards (each board and the panel's usable area
 enlarged by it), so the nesting itself knows no spacing.
