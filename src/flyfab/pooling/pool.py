@@ -1,8 +1,8 @@
 """Pooling: compatible orders onto shared production panels.
 
-1. Group: orders whose process parameters match (model.Process) may share a panel; groups are
-   released in order of their earliest due date, and within a group boards are nested in due-date
-   tiers, so that an order due earlier is never moved to a later panel in favour of one due later.
+1. Group: orders whose process parameters match (model.Process) may share a panel; within a group
+   boards are nested in due-date tiers, so that an order due earlier is never moved to a later panel
+   in favour of one due later; panels of all groups are released (numbered) by due date.
 2. Copies: each order's quantity plus the factory's overage for yield.
 3. Nest each group onto each configured panel size (nesting.py), keep the size that needs the least
    panel area, then give the last panel the smallest size that still holds what it carries.
@@ -164,19 +164,20 @@ def pool(
         groups.setdefault(o.process, []).append(o)
     ordered = sorted(groups.items(), key=lambda kv: min((o.due, o.index) for o in kv[1]))
     total_copies = sum(settings.copies(o.quantity) for _, g in ordered for o in g)
-    number = 0
     for gi, (process, members) in enumerate(ordered):
         copies = sum(settings.copies(o.quantity) for o in members)
         budget = max(0.05, time_limit * copies / max(1, total_copies))
         group, rejected = _pool_group(gi, process, members, settings, sheets, budget, seed)
         result.rejected += rejected
-        for panel in group.panels:
-            number += 1
-            panel.id = f"P{number:03d}"
         result.groups.append(group)
         result.panels += group.panels
         if progress is not None:
             progress(gi + 1, len(ordered))
+    # Released by due date across groups; within a group panels already run in due-date order, and
+    # the stable sort keeps that order.
+    result.panels.sort(key=lambda p: (p.due, p.group))
+    for number, panel in enumerate(result.panels, start=1):
+        panel.id = f"P{number:03d}"
     result.seconds = time.perf_counter() - started
     return result
 
