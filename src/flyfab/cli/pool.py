@@ -6,7 +6,7 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -15,9 +15,10 @@ from rich.table import Table
 
 from flyfab.cli.app import app, err, fail
 from flyfab.pooling.model import Rejected
-from flyfab.pooling.report import pool_json
 from flyfab.pooling.settings import PoolSettings, SettingsError, load_settings, parse_size
-from flyfab.services.pooling import Pooled, pool_orders, read_orders, write_panel_files
+
+if TYPE_CHECKING:
+    from flyfab.services.pooling import Pooled
 
 
 def _read_input(path: Path) -> tuple[list[tuple[Any, Path | None]], list[Rejected]]:
@@ -111,6 +112,10 @@ def pool_command(
         day = date.fromisoformat(today) if today else date.today()
     except ValueError:
         raise fail(f"--today must be an ISO date like 2026-12-24, not {today!r}") from None
+    # Imported here: the nesting code loads compiled code and numba, which other commands do not need.
+    from flyfab.pooling.report import pool_json
+    from flyfab.services.pooling import pool_orders, read_orders, write_panel_files
+
     settings = _settings(settings_file, panel, frame, spacing, no_rotation)
     items, file_problems = _read_input(input)
     orders, rejected = read_orders(items, day, settings)
