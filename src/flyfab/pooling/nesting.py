@@ -33,8 +33,8 @@ from flyfab.pooling.exact import integer_scale, repack
 from flyfab.pooling.maxrects import FreeSpace
 
 Floats = NDArray[np.float64]
-GENETIC_SHARE = 0.4  # of the time limit, when CP-SAT re-packing can follow
-GENETIC_PATIENCE = 40  # generations without a better layout before the genetic search gives way
+GENETIC_SHARE = 0.7  # of the time limit, when re-packing can follow
+GENETIC_PATIENCE = 150  # generations without a better layout before the genetic search gives way
 EXACT_SECONDS = 0.2  # per CP-SAT re-packing of a few panels
 EXACT_EVERY = 5  # every fifth re-packing attempt is exact (CP-SAT), the others randomised decoding
 REPACK_TRIES = 64  # randomised decodings per re-packing attempt
@@ -166,7 +166,7 @@ class _Genetic:
     within due-date tiers), one gene for the placement rule and, with turning, a gene per board for
     its preferred orientation."""
 
-    POPULATION = 40
+    POPULATION = 80
     ELITE = 0.2
     MUTANTS = 0.15
     BIAS = 0.7
