@@ -14,15 +14,17 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from flyfab.cli.app import app, err, fail
-from flyfab.pooling.model import Rejected
-from flyfab.pooling.settings import PoolSettings, SettingsError, load_settings, parse_size
 
 if TYPE_CHECKING:
+    from flyfab.pooling.model import Rejected
+    from flyfab.pooling.settings import PoolSettings
     from flyfab.services.pooling import Pooled
 
 
 def _read_input(path: Path) -> tuple[list[tuple[Any, Path | None]], list[Rejected]]:
     """Orders from a JSON file (a list of orders, or one order) or a folder of such files."""
+    from flyfab.pooling.model import Rejected
+
     if not path.exists():
         raise fail(f"{path} does not exist: give a JSON file with a list of orders, or a folder of them")
     files = sorted(p for p in path.rglob("*.json") if p.is_file()) if path.is_dir() else [path]
@@ -54,6 +56,8 @@ def _read_input(path: Path) -> tuple[list[tuple[Any, Path | None]], list[Rejecte
 def _settings(
     config: Path | None, panel: str | None, frame: float | None, spacing: float | None, no_rotation: bool
 ) -> PoolSettings:
+    from flyfab.pooling.settings import SettingsError, load_settings, parse_size
+
     try:
         s = load_settings(config)
         changes: dict[str, Any] = {}
@@ -112,7 +116,8 @@ def pool_command(
         day = date.fromisoformat(today) if today else date.today()
     except ValueError:
         raise fail(f"--today must be an ISO date like 2026-12-24, not {today!r}") from None
-    # Imported here: the nesting code loads compiled code and numba, which other commands do not need.
+    # Imported here (as all of pooling): the nesting code loads numba and compiled code, which other
+    # commands do not need.
     from flyfab.pooling.report import pool_json
     from flyfab.services.pooling import pool_orders, read_orders, write_panel_files
 
