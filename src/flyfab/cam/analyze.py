@@ -14,6 +14,7 @@ Nothing here prints or exits: the result is an `Analysis`, problems included.
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import time
@@ -21,7 +22,7 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import shapely
@@ -46,6 +47,7 @@ from flyfab.cam.stackup import Candidate
 # 2-layer boards of ~100 kB per layer (benchmarks/analyze_corpus.py).
 PARALLEL_MIN_BYTES = 100_000
 COPPER_ONLY = frozenset({"copper"})
+T = TypeVar("T")
 
 
 @dataclass
@@ -209,7 +211,7 @@ def analyze_upload(
 
     ordered_copper = stackup.order_copper(cands)
     _choose_outline(cands, result)
-    _drop_edge_plots(ordered_copper, result)
+    _drop_edge_plots(ordered_copper, result, _workers(workers))
     for c in cands:
         if c.data is not None:
             result.problems.extend(c.data.problems)
@@ -268,6 +270,10 @@ def _work(args: tuple[str, str, bool]) -> LayerData:
     return read_layer(path, "gerber", text, area=area)
 
 
+def _workers(workers: int | None) -> int:
+    return workers if workers is not None else int(os.environ.get("FLYFAB_WORKERS", os.cpu_count() or 1))
+
+
 def _read_all(
     jobs: list[tuple[str, str, bool]], cache: LayerCache, workers: int | None, progress: Progress
 ) -> dict[str, LayerData]:
@@ -282,7 +288,7 @@ def _read_all(
             todo.append((path, text, area))
     total = len(jobs)
     progress("parse", len(out), total)
-    n = workers if workers is not None else int(os.environ.get("FLYFAB_WORKERS", os.cpu_count() or 1))
+    n = _workers(workers)
     size = sum(len(t) for _, t, _ in todo)
     # A daemonic process (a task-queue worker's child) may not start processes of its own.
     if (
@@ -477,18 +483,22 @@ def _choose_outline(cands: list[Candidate], result: Analysis) -> None:
     )
 
 
-def _drop_edge_plots(copper: list[Candidate], result: Analysis) -> None:
+def _drop_edge_plots(copper: list[Candidate], result: Analysis, workers: int) -> None:
     """Take the board outline out of copper films that have it plotted in (see `edgeplot`)."""
     if result.board.outline is None:
         return
     edge = shapely.boundary(result.board.outline.board)
+    found: list[tuple[Candidate, LayerData, float]] = []
     for c in copper:
-        if c.data is None or c.data.islands is None:
-            continue
-        pen = edgeplot.edge_pen(c.data, edge)
-        if pen is None:
-            continue
-        c.data = edgeplot.without_edge_plot(c.data, edge, pen)
+        if c.data is not None and c.data.islands is not None:
+            pen = edgeplot.edge_pen(c.data, edge)
+            if pen is not None:
+                found.append((c, c.data, pen))
+    cleaned = _in_forks(
+        [functools.partial(edgeplot.without_edge_plot, data, edge, pen) for _, data, pen in found], workers
+    )
+    for (c, _, pen), data in zip(found, cleaned, strict=True):
+        c.data = data
         result.problems.append(
             Problem(
                 c.path,
@@ -498,6 +508,28 @@ def _drop_edge_plots(copper: list[Candidate], result: Analysis) -> None:
                 "outline-in-copper",
             )
         )
+
+
+_FORKED: list[Callable[[], Any]] = []
+
+
+def _run_forked(index: int) -> Any:
+    return _FORKED[index]()
+
+
+def _in_forks(jobs: list[Callable[[], T]], workers: int) -> list[T]:
+    """Run the jobs in forked processes, which inherit this process's memory (the layers the jobs
+    work on are not copied over a pipe; only the results come back)."""
+    global _FORKED
+    if workers <= 1 or len(jobs) <= 1 or multiprocessing.current_process().daemon:
+        return [job() for job in jobs]
+    _FORKED = list(jobs)
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
+            return list(pool.map(_run_forked, range(len(jobs))))
+    finally:
+        _FORKED = []
 
 
 def _board(result: Analysis, cands: list[Candidate], copper: list[Candidate]) -> None:
