@@ -242,3 +242,26 @@ def test_strokes_of_rectangular_apertures_sweep_their_hull() -> None:
     drawn = image.dark
     assert abs(drawn.area - expected.area) < 1e-6
     assert drawn.symmetric_difference(expected).area < 1e-6
+
+
+def test_spans_kept_by_the_analysis_are_those_dfm_would_measure(tmp_path: Path) -> None:
+    import numpy as np
+
+    from flyfab.cam import edges
+    from flyfab.cam.synth import example_board
+
+    example_board().write(tmp_path)
+    a = analyze(tmp_path, cache=LayerCache(None), workers=1, spans=0.2)
+    for f in a.features:
+        data = a.layers[f.path]
+        assert data.islands is not None and data.features is not None
+        assert data.features.spans_below_mm == 0.2
+        for below in (0.2, 0.16):
+            kept = edges.spans_of(data.features, data.islands, below)
+            fresh = edges.spans_below(data.islands, below)
+            for k, n in zip(kept, fresh, strict=True):
+                assert np.allclose(np.sort(k.value), np.sort(n.value))
+        # The example's 0.15 mm traces are among them.
+        widths, _ = edges.spans_of(data.features, data.islands, 0.2)
+        if f.side == "top":
+            assert np.isclose(widths.value, 0.15, atol=0.003).any()

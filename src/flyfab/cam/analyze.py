@@ -22,14 +22,14 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
 from flyfab.cam import drills as drill_summary
-from flyfab.cam import edgeplot, identify, stackup
+from flyfab.cam import edgeplot, forks, identify, stackup
 from flyfab.cam.attributes import Header, read_excellon_header, read_gerber_header
 from flyfab.cam.cache import LayerCache, cache_key, default_cache
 from flyfab.cam.drills import DrillSummary
@@ -47,7 +47,6 @@ from flyfab.cam.stackup import Candidate
 # 2-layer boards of ~100 kB per layer (benchmarks/analyze_corpus.py).
 PARALLEL_MIN_BYTES = 100_000
 COPPER_ONLY = frozenset({"copper"})
-T = TypeVar("T")
 
 
 @dataclass
@@ -119,14 +118,18 @@ def analyze(
     progress: Progress = _no_progress,
     areas: frozenset[str] = COPPER_ONLY,
     roles: Mapping[str, Role] | None = None,
+    spans: float = 0.0,
 ) -> Analysis:
     """Analyse an upload (zip, tar.gz or folder). Raises IntakeError if it cannot be read at all.
 
     `areas`: the layer types whose drawn area is built (copper always; DFM adds mask and silkscreen).
     `roles`: layer roles the customer set for files (by path), stronger than any evidence.
+    `spans`: keep every copper width and gap under this many mm (DFM asks for its strictest limit).
     """
     upload = read_upload(path, limits or IntakeLimits.from_env())
-    return analyze_upload(upload, cache=cache, workers=workers, progress=progress, areas=areas, roles=roles)
+    return analyze_upload(
+        upload, cache=cache, workers=workers, progress=progress, areas=areas, roles=roles, spans=spans
+    )
 
 
 def analyze_upload(
@@ -136,6 +139,7 @@ def analyze_upload(
     progress: Progress = _no_progress,
     areas: frozenset[str] = COPPER_ONLY,
     roles: Mapping[str, Role] | None = None,
+    spans: float = 0.0,
 ) -> Analysis:
     started = time.perf_counter()
     cache = cache if cache is not None else default_cache()
@@ -184,7 +188,10 @@ def analyze_upload(
     areas = areas | COPPER_ONLY
     wants_area = {c.path: c.role is None or c.role.type in areas for c in gerbers}
     layers = _read_all(
-        [(c.path, texts[c.path], wants_area[c.path]) for c in gerbers], cache, workers, progress
+        [(c.path, texts[c.path], wants_area[c.path], _spans(c, spans)) for c in gerbers],
+        cache,
+        workers,
+        progress,
     )
     for c in gerbers:
         c.data = layers[c.path]
@@ -204,7 +211,9 @@ def analyze_upload(
         and not c.data.has_area
     ]
     if late:
-        extra = _read_all([(c.path, texts[c.path], True) for c in late], cache, workers, progress)
+        extra = _read_all(
+            [(c.path, texts[c.path], True, _spans(c, spans)) for c in late], cache, workers, progress
+        )
         for c in late:
             c.data = extra[c.path]
             layers[c.path] = extra[c.path]
@@ -265,9 +274,17 @@ def _force(cands: list[Candidate], roles: Mapping[str, Role] | None) -> None:
         c.evidence.insert(0, c.evidence.pop())  # the deciding evidence comes first
 
 
-def _work(args: tuple[str, str, bool]) -> LayerData:
-    path, text, area = args
-    return read_layer(path, "gerber", text, area=area)
+def _spans(c: Candidate, spans: float) -> float:
+    """Widths and gaps are kept for copper, and for files whose role is not known yet."""
+    return spans if c.role is None or c.role.type == "copper" else 0.0
+
+
+Job = tuple[str, str, bool, float]  # path, text, with the area, keep spans under
+
+
+def _work(args: Job) -> LayerData:
+    path, text, area, spans = args
+    return read_layer(path, "gerber", text, area=area, spans=spans if area else 0.0)
 
 
 def _workers(workers: int | None) -> int:
@@ -275,21 +292,21 @@ def _workers(workers: int | None) -> int:
 
 
 def _read_all(
-    jobs: list[tuple[str, str, bool]], cache: LayerCache, workers: int | None, progress: Progress
+    jobs: list[Job], cache: LayerCache, workers: int | None, progress: Progress
 ) -> dict[str, LayerData]:
     out: dict[str, LayerData] = {}
     todo = []
-    for path, text, area in jobs:
-        hit = cache.get(cache_key(text, area))
+    for path, text, area, spans in jobs:
+        hit = cache.get(cache_key(text, area, spans if area else 0.0))
         if hit is not None:
             hit.path = path
             out[path] = hit
         else:
-            todo.append((path, text, area))
+            todo.append((path, text, area, spans))
     total = len(jobs)
     progress("parse", len(out), total)
     n = _workers(workers)
-    size = sum(len(t) for _, t, _ in todo)
+    size = sum(len(job[1]) for job in todo)
     # A daemonic process (a task-queue worker's child) may not start processes of its own.
     if (
         n > 1
@@ -301,15 +318,15 @@ def _read_all(
         todo.sort(key=lambda j: len(j[1]) * (3 if j[2] else 1), reverse=True)
         context = multiprocessing.get_context(os.environ.get("FLYFAB_MP_START", "fork"))
         with ProcessPoolExecutor(max_workers=min(n, len(todo)), mp_context=context) as pool:
-            for (path, text, area), data in zip(todo, pool.map(_work, todo), strict=True):
+            for (path, text, area, spans), data in zip(todo, pool.map(_work, todo), strict=True):
                 out[path] = data
-                cache.put(cache_key(text, area), data)
+                cache.put(cache_key(text, area, spans if area else 0.0), data)
                 progress("parse", len(out), total)
     else:
-        for path, text, area in todo:
-            data = _work((path, text, area))
+        for path, text, area, spans in todo:
+            data = _work((path, text, area, spans))
             out[path] = data
-            cache.put(cache_key(text, area), data)
+            cache.put(cache_key(text, area, spans if area else 0.0), data)
             progress("parse", len(out), total)
     return out
 
@@ -494,7 +511,7 @@ def _drop_edge_plots(copper: list[Candidate], result: Analysis, workers: int) ->
             pen = edgeplot.edge_pen(c.data, edge)
             if pen is not None:
                 found.append((c, c.data, pen))
-    cleaned = _in_forks(
+    cleaned = forks.in_forks(
         [functools.partial(edgeplot.without_edge_plot, data, edge, pen) for _, data, pen in found], workers
     )
     for (c, _, pen), data in zip(found, cleaned, strict=True):
@@ -508,28 +525,6 @@ def _drop_edge_plots(copper: list[Candidate], result: Analysis, workers: int) ->
                 "outline-in-copper",
             )
         )
-
-
-_FORKED: list[Callable[[], Any]] = []
-
-
-def _run_forked(index: int) -> Any:
-    return _FORKED[index]()
-
-
-def _in_forks(jobs: list[Callable[[], T]], workers: int) -> list[T]:
-    """Run the jobs in forked processes, which inherit this process's memory (the layers the jobs
-    work on are not copied over a pipe; only the results come back)."""
-    global _FORKED
-    if workers <= 1 or len(jobs) <= 1 or multiprocessing.current_process().daemon:
-        return [job() for job in jobs]
-    _FORKED = list(jobs)
-    try:
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
-            return list(pool.map(_run_forked, range(len(jobs))))
-    finally:
-        _FORKED = []
 
 
 def _board(result: Analysis, cands: list[Candidate], copper: list[Candidate]) -> None:
