@@ -14,6 +14,7 @@ from flyfab.render import raster, svg
 from flyfab.render.colors import Palette, palette
 from flyfab.render.scene import Marker, Scene, board_view, layer_view
 
+LAYER_COLOURS = 32  # a film: background, board, the layer's colour, their edges, the markers
 SEVERITY_COLORS = {"error": "#ff3b30", "upgrade": "#ff9500", "warning": "#ffd60a"}
 
 
@@ -50,8 +51,11 @@ class _Writer:
         self.pool = pool
         self.pending: list[Future[None]] = []
 
-    def write(self, scene: Scene, stem: str, overlay: str | None = None) -> list[Path]:
-        """Write the scene; with `overlay`, also the same picture with its markers under that name."""
+    def write(
+        self, scene: Scene, stem: str, overlay: str | None = None, colours: int | None = None
+    ) -> list[Path]:
+        """Write the scene; with `overlay`, also the same picture with its markers under that name;
+        with `colours`, the PNGs as palette images of that many colours."""
         text = svg.to_svg(scene, self.width)
         image = raster.to_image(scene, self.width, self.cache)
         written = []
@@ -61,7 +65,7 @@ class _Writer:
             else []
         ):
             (self.out / f"{name}.svg").write_text(t)
-            self.pending.append(self.pool.submit(raster.save_png, im, self.out / f"{name}.png"))
+            self.pending.append(self.pool.submit(raster.save_png, im, self.out / f"{name}.png", colours))
             written += [self.out / f"{name}.svg", self.out / f"{name}.png"]
         return written
 
@@ -122,7 +126,7 @@ def _render(a: Analysis, writer: _Writer, colors: Palette, report: DfmReport | N
         if report is not None and side_of.get(f.path) == "inner" and f.path in inner_findings:
             scene.markers = _markers(report, {f.path})
             overlay = f"dfm-{_slug(f.path)}"
-        files = writer.write(scene, f"layer-{k:02d}-{_slug(f.path)}", overlay)
+        files = writer.write(scene, f"layer-{k:02d}-{_slug(f.path)}", overlay, LAYER_COLOURS)
         done.layers += files[:2]
         done.overlays += files[2:]
     return done

@@ -58,6 +58,7 @@ class Scene:
     background: str | None = None  # None: transparent
     markers: list[Marker] = field(default_factory=list)
     title: str = ""
+    antialias: bool = True  # smooth edges (shapes drawn at twice the resolution)
 
 
 def _margin(bounds: Bounds) -> Bounds:
@@ -218,4 +219,5 @@ def layer_view(a: Analysis, path: str) -> Scene | None:
         mirror=role.side == "bottom",
         background="#1b1b1b",
         title=f"{path}: {role.label()}",
+        antialias=False,  # a film for checking, at the pixel grid
     )
