@@ -1,0 +1,1 @@
+"""Production planning: the factory model, schedules for every panel, and promises."""
