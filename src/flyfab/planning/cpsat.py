@@ -35,6 +35,7 @@ class SolveOptions:
     frozen: Mapping[tuple[int, int], Slot] = field(default_factory=dict)
     previous: Schedule | None = None
     upper_bound: int | None = None  # makespan problems: look only for makespans up to this
+    not_before: int = 0  # re-planning: nothing that is not frozen starts before this
     horizon: int | None = None
     on_solution: Callable[[Schedule, float], None] | None = None
     stop: Callable[[], bool] | None = None  # polled; ends the search early when it says so
@@ -61,6 +62,9 @@ class _Model:
         self.cycle_slots: dict[tuple[int, str], list[tuple[cp_model.IntVar, cp_model.IntVar, cp_model.IntVar]]] = {}
         self.horizon = options.horizon or _horizon(problem, options)
         self.objective_var: cp_model.IntVar | None = None
+        self.makespan_var: cp_model.IntVar | None = None
+        self.late_vars: dict[int, cp_model.IntVar] = {}
+        self.moved_vars: dict[tuple[int, int], tuple[cp_model.IntVar, int, int]] = {}
 
     def build(self) -> None:
         p, m, h = self.p, self.m, self.horizon
@@ -68,7 +72,7 @@ class _Model:
             prev_end: cp_model.IntVar | None = None
             for k, op in enumerate(job.operations):
                 frozen = self.o.frozen.get((j, k))
-                lo = job.release if frozen is None else frozen.start
+                lo = max(job.release, self.o.not_before) if frozen is None else frozen.start
                 s = m.new_int_var(lo, h, f"s{j}_{k}")
                 e = m.new_int_var(lo, h, f"e{j}_{k}")
                 choice: dict[int, cp_model.IntVar | int] = {}
@@ -210,6 +214,7 @@ class _Model:
         ends = [self.ops[(j, len(job.operations) - 1)].end for j, job in enumerate(p.jobs) if job.operations]
         cmax = m.new_int_var(0, h, "makespan")
         m.add_max_equality(cmax, ends)
+        self.makespan_var = cmax
         if self.o.upper_bound is not None:
             m.add(cmax <= self.o.upper_bound)
         if p.objective == "makespan":
@@ -222,6 +227,7 @@ class _Model:
                 continue
             late = m.new_int_var(0, h, f"late{j}")
             m.add(late >= self.ops[(j, len(job.operations) - 1)].end - job.due)
+            self.late_vars[j] = late
             terms.append(job.weight * late)
         if self.o.previous is not None:
             # Re-planning: tardiness first, then as few operations as possible moved.
@@ -231,6 +237,7 @@ class _Model:
                 if op is None or (s.job, s.step) in self.o.frozen:
                     continue
                 mv = m.new_bool_var(f"moved{s.job}_{s.step}")
+                self.moved_vars[(s.job, s.step)] = (mv, s.start, s.machine)
                 m.add(op.start == s.start).only_enforce_if(~mv)
                 lit = op.choice.get(s.machine)
                 if lit is None:
@@ -273,6 +280,19 @@ class _Model:
                     last = span[1]
                 m.add_hint(start, span[0] if span else last)
                 m.add_hint(end, span[1] if span else last)
+        # A complete hint is checked at once and becomes the first solution.
+        ends: dict[int, int] = {}
+        placed = {(s.job, s.step): s for s in hint.slots}
+        for s in hint.slots:
+            ends[s.job] = max(ends.get(s.job, 0), s.end)
+        if self.makespan_var is not None:
+            m.add_hint(self.makespan_var, max(ends.values(), default=0))
+        for j, late in self.late_vars.items():
+            due = self.p.jobs[j].due or 0
+            m.add_hint(late, max(0, ends.get(j, 0) - due))
+        for key, (mv, start, machine) in self.moved_vars.items():
+            slot = placed.get(key)
+            m.add_hint(mv, slot is None or slot.start != start or slot.machine != machine)
 
     def solution(self, solver: cp_model.CpSolver | cp_model.CpSolverSolutionCallback) -> list[Slot]:
         slots = []

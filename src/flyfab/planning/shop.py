@@ -133,12 +133,15 @@ def solve_shop(
     workers: int = 2,
     seed: int = 1,
     progress: Progress | None = None,
+    round_seconds: float = 10.0,
 ) -> Schedule:
     """The shortest schedule found within `time_limit` seconds, with the best proven bound.
 
-    Tabu search runs on one core for the whole time (compiled, without the interpreter lock) while
-    CP-SAT runs on the others, started from tabu search's early best and bounded by it; each stops
-    the other when the bound is met."""
+    Tabu search runs for the whole time in its own thread (compiled, without the interpreter lock)
+    while CP-SAT runs in rounds beside it, each started from the best schedule so far and bounded
+    by it. Each adopts what the other finds better: CP-SAT's neighbourhoods get tabu search out of
+    the valleys it circles in, and tabu search gives CP-SAT good schedules to start from. Stops
+    when the makespan meets the proven bound."""
     t0 = time.perf_counter()
     deadline = t0 + time_limit
     lock = threading.Lock()
@@ -146,6 +149,9 @@ def solve_shop(
     lb = lower_bound(problem)
     best = min((dispatch(problem, rule) for rule in ("mwkr", "spt")), key=lambda s: s.makespan)
     best.bound = lb
+    graph, sequences = graph_of(problem, best)
+    index = {(j, k): i for i, (j, k) in enumerate(
+        (j, k) for j, job in enumerate(problem.jobs) for k in range(len(job.operations)))}
 
     def offer(s: Schedule) -> None:
         nonlocal best
@@ -158,53 +164,61 @@ def solve_shop(
             if best.makespan <= (best.bound or 0):
                 stop.set()
 
+    def adopt(makespan: int) -> tuple[list[list[int]], np.ndarray] | None:
+        with lock:
+            other = best if best.makespan < makespan and best.source != "tabu search" else None
+        if other is None:
+            return None
+        seqs: list[list[int]] = [[] for _ in problem.machines]
+        mach = graph.mach.copy()
+        for s in sorted(other.slots, key=lambda s: (s.start, s.end)):
+            seqs[s.machine].append(index[(s.job, s.step)])
+            mach[index[(s.job, s.step)]] = s.machine
+        return seqs, mach
+
     if progress is not None:
         progress(best.source, best.makespan, best.bound)
-    graph, sequences = graph_of(problem, best)
 
-    def search() -> None:
-        tabu_search(
-            graph,
-            sequences,
-            seconds=max(0.0, deadline - time.perf_counter()),
-            lower_bound=lb,
-            seed=seed,
-            stop=stop.is_set,
-            on_improve=lambda r: offer(schedule_of(problem, graph, r, "tabu search")),
-        )
+    def search(seconds: float) -> None:
+        tabu_search(graph, sequences, seconds=seconds, lower_bound=lb, seed=seed, stop=stop.is_set,
+                    on_improve=lambda r: offer(schedule_of(problem, graph, r, "tabu search")), adopt=adopt)
 
     thread: threading.Thread | None = None
     if workers < 2:
-        # One core: tabu search first, CP-SAT after.
-        tabu_search(graph, sequences, seconds=0.6 * time_limit, lower_bound=lb, seed=seed, stop=stop.is_set,
-                    on_improve=lambda r: offer(schedule_of(problem, graph, r, "tabu search")))
+        search(0.5 * time_limit)  # one core: tabu search first, CP-SAT after
     else:
-        thread = threading.Thread(target=search, name="tabu-search", daemon=True)
+        thread = threading.Thread(target=search, args=(time_limit,), name="tabu-search", daemon=True)
         thread.start()
         # Let tabu search find a good first schedule for CP-SAT to start from and be bounded by.
         stop.wait(min(1.0, 0.05 * time_limit))
-    if not stop.is_set() and deadline - time.perf_counter() > 0.05:
+    while not stop.is_set() and deadline - time.perf_counter() > 0.05:
         with lock:
             start = best
-        found, status = solve_cpsat(
+        left = deadline - time.perf_counter()
+        found, _status = solve_cpsat(
             problem,
             SolveOptions(
-                time_limit=deadline - time.perf_counter(),
-                workers=max(1, workers - 1),
+                time_limit=left if left < 1.5 * round_seconds else round_seconds,
+                workers=workers,
                 hint=start,
                 upper_bound=start.makespan,
                 on_solution=lambda s, _: offer(s),
                 stop=stop.is_set,
             ),
         )
-        if found is not None:
-            offer(found)
-            with lock:
-                bound = found.makespan if found.optimal else max(found.bound or 0, best.bound or 0)
-                best.bound = max(best.bound or 0, bound)
+        if found is None:
+            continue
+        offer(found)
+        with lock:
+            # Bounded by the start's makespan, an optimum proves that nothing shorter exists.
+            proven = found.makespan if found.optimal else (found.bound or 0)
+            if proven > (best.bound or 0):
+                best.bound = proven
                 if progress is not None:
                     progress("cp-sat bound", best.makespan, best.bound)
-        stop.set()
+            if best.makespan <= (best.bound or 0):
+                stop.set()
+    stop.set()
     if thread is not None:
         thread.join()
     best.optimal = best.bound is not None and best.makespan <= best.bound

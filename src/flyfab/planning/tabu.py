@@ -21,6 +21,8 @@ import numpy as np
 from numba import njit
 
 I64 = np.int64
+MAX_SHAKES = 20
+RESTART_FROM_WALK = 10
 
 
 @njit(cache=True, nogil=True)
@@ -118,7 +120,7 @@ def _restore(mseq, moff, pos, mach, p, best_seq, best_moff, best_mach, alt_off, 
 @njit(cache=True, nogil=True)
 def _search(p, jp, js, rel, mach, mseq, moff, pos, alt_off, alt_m, alt_p, best_seq, best_moff, best_mach,
             state, tabu, tabu_m, iters, stall_limit, tenure_lo, tenure_hi, lower_bound):  # type: ignore[no-untyped-def]
-    # state: [iteration, best makespan, last improving iteration]
+    # state: [iteration, best makespan, last improving iteration, restarts since]
     n = p.size
     r = np.empty(n, I64)
     q = np.empty(n, I64)
@@ -150,6 +152,7 @@ def _search(p, jp, js, rel, mach, mseq, moff, pos, alt_off, alt_m, alt_p, best_s
         if cmax < best:
             best = cmax
             last = it
+            state[3] = 0
             best_seq[:] = mseq[:]
             best_moff[:] = moff[:]
             best_mach[:] = mach[:]
@@ -416,11 +419,14 @@ def _search(p, jp, js, rel, mach, mseq, moff, pos, alt_off, alt_m, alt_p, best_s
                 pos[v] = lo_p
 
         if it - last > stall_limit:
-            # Restart from the best, shaken by a few random swaps of adjacent critical operations.
-            _restore(mseq, moff, pos, mach, p, best_seq, best_moff, best_mach, alt_off, alt_m, alt_p)
+            # Restart from the best, shaken by random swaps of adjacent critical operations, the
+            # harder the longer no restart has helped; now and then from where the walk is.
+            state[3] += 1
+            if state[3] % RESTART_FROM_WALK != 0:
+                _restore(mseq, moff, pos, mach, p, best_seq, best_moff, best_mach, alt_off, alt_m, alt_p)
             tabu[:, :] = 0
             tabu_m[:, :] = 0
-            shakes = 2 + np.random.randint(6)
+            shakes = 2 + np.random.randint(4 + min(state[3], MAX_SHAKES))
             for _ in range(shakes):
                 cnt = _heads(p, jp, js, rel, mach, mseq, moff, pos, r, order, indeg, stack)
                 _tails(p, js, mach, mseq, moff, pos, q, order, cnt)
@@ -507,9 +513,11 @@ def tabu_search(
     tenure: tuple[int, int] | None = None,
     stop: Callable[[], bool] | None = None,
     on_improve: Callable[[TabuResult], None] | None = None,
+    adopt: Callable[[int], tuple[list[list[int]], np.ndarray] | None] | None = None,
 ) -> TabuResult:
     """Improve the machine sequences (and, where operations have several, the machines) for
-    `seconds` or `max_iterations`, or until `stop()` says so; the best found."""
+    `seconds` or `max_iterations`, or until `stop()` says so; the best found. `adopt(makespan)`
+    may hand over a better solution found elsewhere (sequences and machines), to continue from."""
     n = len(graph.p)
     jobs = int((graph.jp < 0).sum())
     mseq, moff, pos = graph.layout(sequences)
@@ -519,7 +527,7 @@ def tabu_search(
     if c0 < 0:
         raise ValueError("the starting sequences contain a cycle")
     best_seq, best_moff, best_mach = mseq.copy(), moff.copy(), mach.copy()
-    state = np.array([0, c0, 0], dtype=I64)
+    state = np.array([0, c0, 0, 0], dtype=I64)
     tabu = np.zeros((n, n), I64)
     tabu_m = np.zeros((n, graph.machines), I64)
     lo = max(2, 8 + jobs // max(1, graph.machines))
@@ -543,6 +551,22 @@ def tabu_search(
     while time.perf_counter() < deadline and int(state[1]) > lower_bound:
         if (max_iterations is not None and int(state[0]) >= max_iterations) or (stop is not None and stop()):
             break
+        if adopt is not None:
+            other = adopt(int(state[1]))
+            if other is not None:
+                seqs, machines = other
+                mseq[:], moff[:], pos[:] = graph.layout(seqs)
+                mach[:] = machines
+                for i in range(n):
+                    for w in range(graph.alt_off[i], graph.alt_off[i + 1]):
+                        if graph.alt_m[w] == mach[i]:
+                            p[i] = graph.alt_p[w]
+                c, _ = graph.starts(seqs, mach, p)
+                best_seq[:], best_moff[:], best_mach[:] = mseq, moff, mach
+                state[1] = c
+                state[2] = state[0]
+                tabu[:, :] = 0
+                tabu_m[:, :] = 0
         before, best_before = int(state[0]), int(state[1])
         _search(p, graph.jp, graph.js, graph.rel, mach, mseq, moff, pos, graph.alt_off,
                 graph.alt_m, graph.alt_p, best_seq, best_moff, best_mach, state, tabu, tabu_m, chunk, stall,

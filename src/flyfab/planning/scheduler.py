@@ -1,0 +1,193 @@
+"""Plan and re-plan the factory: the earliest-due-date dispatch first (in well under a second),
+then CP-SAT started from it within the time limit; the better of the two by weighted tardiness,
+then makespan, after the independent validator has passed it. Re-planning freezes what has
+started, and keeps the rest where it was unless moving it lowers the tardiness.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from flyfab.planning.build import Built, build
+from flyfab.planning.calendar import minutes_from
+from flyfab.planning.cpsat import SolveOptions, solve_cpsat
+from flyfab.planning.dispatching import Booking, edd_dispatch
+from flyfab.planning.factory import Factory
+from flyfab.planning.orders import OrderIssue, PanelOrder
+from flyfab.planning.problem import Job, Problem, Schedule, Slot, tardiness
+from flyfab.planning.validate import violations
+
+Progress = Callable[[str, float, tuple[int, int] | None], None]  # (phase, seconds, (tardiness, makespan))
+Goal = Literal["tardiness", "makespan"]
+
+
+@dataclass
+class Plan:
+    built: Built
+    schedule: Schedule
+    issues: list[OrderIssue]
+    stats: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def problem(self) -> Problem:
+        return self.built.problem
+
+    @property
+    def start(self) -> datetime:
+        return self.built.start
+
+    def planned_jobs(self) -> list[int]:
+        return sorted({s.job for s in self.schedule.slots})
+
+
+def score(problem: Problem, schedule: Schedule, goal: Goal = "tardiness") -> tuple[int, int]:
+    weighted, _ = tardiness(problem, schedule)
+    return (weighted, schedule.makespan) if goal == "tardiness" else (schedule.makespan, weighted)
+
+
+def _without(problem: Problem, names: set[str]) -> tuple[Problem, list[int]]:
+    keep = [j for j, job in enumerate(problem.jobs) if job.name not in names]
+    jobs: tuple[Job, ...] = tuple(problem.jobs[j] for j in keep)
+    return Problem(jobs, problem.machines, problem.objective, problem.name), keep
+
+
+def _restrict(built: Built, names: set[str]) -> Built:
+    problem, keep = _without(built.problem, names)
+    return Built(problem, built.start, [built.orders[j] for j in keep], [built.routes[j] for j in keep],
+                 built.issues, built.machine_names)
+
+
+def solve(
+    built: Built,
+    time_limit: float = 60.0,
+    workers: int = 2,
+    goal: Goal = "tardiness",
+    frozen: Mapping[tuple[int, int], Slot] | None = None,
+    previous: Schedule | None = None,
+    not_before: int = 0,
+    progress: Progress | None = None,
+) -> Plan:
+    """Schedule a built problem: dispatch, then CP-SAT from it; the best valid schedule."""
+    t0 = time.perf_counter()
+    frozen = dict(frozen or {})
+    issues = list(built.issues)
+
+    def say(phase: str, s: Schedule | None) -> None:
+        if progress is not None:
+            progress(phase, time.perf_counter() - t0, score(built.problem, s, goal) if s else None)
+
+    dispatch = edd_dispatch(built.problem, frozen=frozen, not_before=not_before)
+    if dispatch.notes:
+        names = set(dispatch.notes)
+        for name in dispatch.notes:
+            issues.append(OrderIssue(name, "cannot be finished within the planning horizon of the calendars"))
+        built = _restrict(built, names)
+        frozen = {}
+        dispatch = edd_dispatch(built.problem, not_before=not_before)
+    say("edd dispatch", dispatch)
+    problem = Problem(built.problem.jobs, built.problem.machines, "tardiness" if goal == "tardiness" else "makespan",
+                      built.problem.name)
+    hint = dispatch
+    if previous is not None:
+        # Re-planning: the previous plan kept as it is and new work booked around it changes
+        # nothing that need not change; use it when it is no later than the dispatch.
+        keep = _keep_previous(problem, previous, frozen, not_before)
+        if keep is not None and score(problem, keep, goal) <= score(problem, dispatch, goal):
+            hint = keep
+    best, source = dispatch, "edd dispatch"
+    stats: dict[str, object] = {"edd": score(problem, dispatch, goal)}
+    left = time_limit - (time.perf_counter() - t0)
+    if left > 0.5 and problem.jobs:
+        def seen(s: Schedule, _: float) -> None:
+            say("cp-sat", s)
+
+        found, status = solve_cpsat(problem, SolveOptions(
+            time_limit=left, workers=workers, hint=hint, frozen=frozen, previous=previous,
+            not_before=not_before, on_solution=seen if progress else None,
+        ))
+        stats["cp_sat_status"] = status
+        if found is not None:
+            broken = violations(problem, found)
+            if broken:
+                stats["cp_sat_rejected"] = broken[:5]
+            elif score(problem, found, goal) <= score(problem, best, goal):
+                best, source = found, "cp-sat"
+    best.source = source
+    stats["seconds"] = round(time.perf_counter() - t0, 2)
+    stats["objective"] = score(problem, best, goal)
+    say("done", best)
+    return Plan(Built(problem, built.start, built.orders, built.routes, built.issues, built.machine_names),
+                best, issues, stats)
+
+
+def _keep_previous(problem: Problem, previous: Schedule, frozen: Mapping[tuple[int, int], Slot],
+                   not_before: int) -> Schedule | None:
+    kept = {(s.job, s.step): s for s in previous.slots}
+    booking = Booking(problem, kept.values())
+    slots = list(kept.values())
+    for j, job in enumerate(problem.jobs):
+        ready = max(job.release, not_before)
+        for k in range(len(job.operations)):
+            if (j, k) in kept:
+                ready = kept[(j, k)].end
+                continue
+            slot = booking.place(j, k, ready)
+            if slot is None:
+                return None
+            slots.append(slot)
+            ready = slot.end
+    schedule = Schedule(slots, source="previous plan")
+    return None if violations(problem, schedule) else schedule
+
+
+def plan(
+    factory: Factory,
+    orders: list[PanelOrder],
+    start: datetime,
+    time_limit: float = 60.0,
+    workers: int = 2,
+    goal: Goal = "tardiness",
+    progress: Progress | None = None,
+) -> Plan:
+    """A plan for every order that can be made; the others reported in `Plan.issues`."""
+    return solve(build(factory, orders, start), time_limit, workers, goal, progress=progress)
+
+
+def replan(
+    current: Plan,
+    factory: Factory,
+    orders: list[PanelOrder],
+    now: datetime,
+    time_limit: float = 30.0,
+    workers: int = 2,
+    progress: Progress | None = None,
+) -> Plan:
+    """A new plan at `now` for `orders` (those of the current plan and any new ones): operations
+    that started before `now` stay exactly where they are; the others may only move to reduce the
+    weighted tardiness, and otherwise keep their place."""
+    built = build(factory, orders, current.start)
+    cut = minutes_from(current.start, now)
+    old_index = {o.id: j for j, o in enumerate(current.built.orders)}
+    frozen: dict[tuple[int, int], Slot] = {}
+    kept: list[Slot] = []
+    for j, order in enumerate(built.orders):
+        old = old_index.get(order.id)
+        if old is None:
+            continue
+        for s in current.schedule.slots:
+            if s.job != old:
+                continue
+            moved = Slot(j, s.step, s.machine, s.start, s.end, s.batch)
+            if s.start < cut:
+                frozen[(j, s.step)] = moved
+            kept.append(moved)
+    # The previous plan, with the new orders added by dispatch, is where unstarted work should stay.
+    previous = Schedule(kept)
+    plan = solve(built, time_limit, workers, "tardiness", frozen=frozen, previous=previous,
+                 not_before=cut, progress=progress)
+    plan.stats["frozen"] = len(frozen)
+    return plan
