@@ -5,6 +5,7 @@ what); 2 the input could not be used at all, or the command was used wrongly.
 """
 
 from flyfab.cli import cam  # noqa: F401  (registers its commands)
+from flyfab.cli import plan  # noqa: F401
 from flyfab.cli.app import app
 
 

@@ -146,21 +146,11 @@ def _operation(factory: Factory, machines: list[Machine], by_centre: dict[str, l
 
 def _check_due_dates(built: Built) -> None:
     """Warn about due dates that even an idle factory cannot meet (the orders are still planned)."""
-    from flyfab.planning.dispatching import Timeline
+    from flyfab.planning.dispatching import earliest_completion
 
     for j, job in enumerate(built.problem.jobs):
-        t = job.release
-        for op in job.operations:
-            ends = []
-            for o in op.options:
-                s = Timeline(built.problem.machines[o.machine].open_windows).earliest(t, o.duration)
-                if s is not None:
-                    ends.append(s + o.duration)
-            if not ends:
-                t = -1
-                break
-            t = min(ends)
-        if job.due is not None and t > job.due:
+        t = earliest_completion(built.problem, j)
+        if job.due is not None and t is not None and t > job.due:
             when = built.start + timedelta(minutes=t)
             built.issues.append(OrderIssue(
                 job.name,

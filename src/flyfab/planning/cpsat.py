@@ -40,6 +40,7 @@ class SolveOptions:
     on_solution: Callable[[Schedule, float], None] | None = None
     stop: Callable[[], bool] | None = None  # polled; ends the search early when it says so
     log: bool = False
+    parameters: Mapping[str, object] = field(default_factory=dict)  # extra CP-SAT parameters
 
 
 @dataclass
@@ -194,12 +195,13 @@ class _Model:
         if self.o.hint is None:
             return out
         starts: dict[tuple[int, str], list[int]] = defaultdict(list)
-        for s in self.o.hint.slots:
+        free = [s for s in self.o.hint.slots if (s.job, s.step) not in self.o.frozen]
+        for s in free:
             if self.p.machines[s.machine].batch:
                 family = self.p.jobs[s.job].operations[s.step].family
                 starts[(s.machine, family)].append(s.start)
         order = {key: sorted(set(v)) for key, v in starts.items()}
-        for s in self.o.hint.slots:
+        for s in free:
             if self.p.machines[s.machine].batch:
                 family = self.p.jobs[s.job].operations[s.step].family
                 out[(s.job, s.step)] = order[(s.machine, family)].index(s.start)
@@ -336,6 +338,8 @@ def solve_cpsat(problem: Problem, options: SolveOptions) -> tuple[Schedule | Non
     solver.parameters.max_time_in_seconds = max(0.01, options.time_limit)
     solver.parameters.num_workers = options.workers
     solver.parameters.log_search_progress = options.log
+    for key, value in options.parameters.items():
+        setattr(solver.parameters, key, value)
     callback = _Callback(model, options.on_solution) if options.on_solution else None
     done = threading.Event()
     watcher = None

@@ -73,8 +73,11 @@ def edd_dispatch(
     frozen: Mapping[tuple[int, int], Slot] | None = None,
     not_before: int = 0,
     priority: Mapping[int, int] | None = None,
+    rule: str = "edd",
 ) -> Schedule:
-    """Earliest-due-date dispatching (a lower `priority` value, when given, goes first)."""
+    """Earliest-due-date dispatching (a lower `priority` value, when given, goes first). With
+    rule "odd" each operation is due when its order is, less the work still to do after it
+    (operation due dates), which favours long routes."""
     frozen = frozen or {}
     machines = problem.machines
     timelines = [Timeline(m.open_windows) for m in machines]
@@ -84,8 +87,17 @@ def edd_dispatch(
         free_at[s.machine] = max(free_at[s.machine], s.end)
     cycle_no = [0] * len(machines)
 
-    def key(j: int) -> tuple[int, ...]:
-        u = _urgency(problem, j)
+    after: dict[tuple[int, int], int] = {}
+    if rule == "odd":
+        for j, job in enumerate(problem.jobs):
+            rest = 0
+            for k in range(len(job.operations) - 1, -1, -1):
+                after[(j, k)] = rest
+                rest += min(o.duration for o in job.operations[k].options)
+
+    def key(j: int, k: int) -> tuple[int, ...]:
+        due, release, _ = _urgency(problem, j)
+        u = (due - after.get((j, k), 0), release, j)
         return (priority.get(j, 0), *u) if priority else u
 
     # Waiting operations, per set of machines that can take them, most urgent first.
@@ -110,7 +122,7 @@ def edd_dispatch(
         if ms not in serves[ms[0]]:
             for m in ms:
                 serves[m].append(ms)
-        bisect.insort(queues[ms], (key(j), j, nxt[j]))
+        bisect.insort(queues[ms], (key(j, nxt[j]), j, nxt[j]))
 
     pending = 0
     t = 0
@@ -179,7 +191,7 @@ def edd_dispatch(
                 stuck.update(j for _, j, _ in queue)
                 queue.clear()
             pending = 0
-    return _finish(problem, slots, stuck, "edd dispatch")
+    return _finish(problem, slots, stuck, f"{rule} dispatch")
 
 
 def _finish(problem: Problem, slots: list[Slot], stuck: Iterable[int], source: str) -> Schedule:
@@ -272,3 +284,19 @@ def forward_booking(
             ready = slot.end
         slots.extend(placed)
     return _finish(problem, slots, stuck, "forward booking")
+
+
+def earliest_completion(problem: Problem, j: int) -> int | None:
+    """When job j would be done in an idle factory (calendars only), or None past the calendars."""
+    job = problem.jobs[j]
+    t = job.release
+    for op in job.operations:
+        ends = []
+        for o in op.options:
+            start = Timeline(problem.machines[o.machine].open_windows).earliest(t, o.duration)
+            if start is not None:
+                ends.append(start + o.duration)
+        if not ends:
+            return None
+        t = min(ends)
+    return t

@@ -14,7 +14,7 @@ from typing import Literal
 
 from flyfab.planning.build import Built, build
 from flyfab.planning.calendar import minutes_from
-from flyfab.planning.cpsat import SolveOptions, solve_cpsat
+from flyfab.planning.lns import LnsStats, improve
 from flyfab.planning.dispatching import Booking, edd_dispatch
 from flyfab.planning.factory import Factory
 from flyfab.planning.orders import OrderIssue, PanelOrder
@@ -85,43 +85,69 @@ def solve(
         names = set(dispatch.notes)
         for name in dispatch.notes:
             issues.append(OrderIssue(name, "cannot be finished within the planning horizon of the calendars"))
+        keep = [j for j, job in enumerate(built.problem.jobs) if job.name not in names]
+        renumber = {j: i for i, j in enumerate(keep)}
+        frozen = {(renumber[j], k): Slot(renumber[j], k, s.machine, s.start, s.end, s.batch)
+                  for (j, k), s in frozen.items() if j in renumber}
+        if previous is not None:
+            previous = Schedule([Slot(renumber[s.job], s.step, s.machine, s.start, s.end, s.batch)
+                                 for s in previous.slots if s.job in renumber])
         built = _restrict(built, names)
-        frozen = {}
-        dispatch = edd_dispatch(built.problem, not_before=not_before)
+        dispatch = edd_dispatch(built.problem, frozen=frozen, not_before=not_before)
     say("edd dispatch", dispatch)
+    # Operation due dates often do better than the orders' due dates: start from the better.
+    odd = edd_dispatch(built.problem, frozen=frozen, not_before=not_before, rule="odd")
     problem = Problem(built.problem.jobs, built.problem.machines, "tardiness" if goal == "tardiness" else "makespan",
                       built.problem.name)
     hint = dispatch
+    if not odd.notes and score(problem, odd, goal) < score(problem, dispatch, goal):
+        hint = odd
     if previous is not None:
         # Re-planning: the previous plan kept as it is and new work booked around it changes
         # nothing that need not change; use it when it is no later than the dispatch.
         keep = _keep_previous(problem, previous, frozen, not_before)
         if keep is not None and score(problem, keep, goal) <= score(problem, dispatch, goal):
             hint = keep
-    best, source = dispatch, "edd dispatch"
-    stats: dict[str, object] = {"edd": score(problem, dispatch, goal)}
+    best, source = hint, hint.source
+    stats: dict[str, object] = {"edd": score(problem, dispatch, goal), "odd": score(problem, odd, goal)}
     left = time_limit - (time.perf_counter() - t0)
     if left > 0.5 and problem.jobs:
-        def seen(s: Schedule, _: float) -> None:
+        def better(s: Schedule) -> None:
             say("cp-sat", s)
 
-        found, status = solve_cpsat(problem, SolveOptions(
-            time_limit=left, workers=workers, hint=hint, frozen=frozen, previous=previous,
-            not_before=not_before, on_solution=seen if progress else None,
-        ))
-        stats["cp_sat_status"] = status
-        if found is not None:
-            broken = violations(problem, found)
-            if broken:
-                stats["cp_sat_rejected"] = broken[:5]
-            elif score(problem, found, goal) <= score(problem, best, goal):
-                best, source = found, "cp-sat"
+        lns_stats = LnsStats()
+        def judge(s: Schedule) -> tuple[int, int]:
+            if previous is None:
+                return score(problem, s, goal)
+            # Re-planning: tardiness first, then as few operations moved as possible.
+            return (score(problem, s, goal)[0], moved(previous, s, frozen))
+
+        found = improve(problem, hint, left, judge, workers=workers, frozen=frozen,
+                        previous=previous, not_before=not_before, on_better=better if progress else None,
+                        stats=lns_stats)
+        stats["lns_rounds"] = lns_stats.rounds
+        stats["lns_improvements"] = lns_stats.improvements
+        if found is not hint and score(problem, found, goal) <= score(problem, best, goal):
+            best, source = found, "cp-sat"
     best.source = source
     stats["seconds"] = round(time.perf_counter() - t0, 2)
     stats["objective"] = score(problem, best, goal)
     say("done", best)
     return Plan(Built(problem, built.start, built.orders, built.routes, built.issues, built.machine_names),
                 best, issues, stats)
+
+
+def moved(previous: Schedule, schedule: Schedule, frozen: Mapping[tuple[int, int], Slot]) -> int:
+    """How many operations of the previous plan (not frozen) changed start or machine."""
+    now = {(s.job, s.step): s for s in schedule.slots}
+    count = 0
+    for s in previous.slots:
+        if (s.job, s.step) in frozen:
+            continue
+        n = now.get((s.job, s.step))
+        if n is None or n.start != s.start or n.machine != s.machine:
+            count += 1
+    return count
 
 
 def _keep_previous(problem: Problem, previous: Schedule, frozen: Mapping[tuple[int, int], Slot],
