@@ -18,6 +18,7 @@ from rich.table import Table
 
 from flyfab.cli.app import app, err, fail
 from flyfab.planning import gantt
+from flyfab.planning.demo import demo_orders
 from flyfab.planning.factory import Factory, FactoryError, load_factory
 from flyfab.planning.instances import InstanceError, read_fjsp, read_jobshop
 from flyfab.planning.orders import InputError, read_input
@@ -36,21 +37,32 @@ def plan_command(
         Path | None, typer.Argument(help="Panels to plan: JSON (see docs/planning.md). Not with --jobshop.")
     ] = None,
     factory_file: Annotated[
-        Path | None, typer.Option("--factory", help="Factory model (TOML; default: the shipped demo factory).")
+        Path | None,
+        typer.Option("--factory", help="Factory model (TOML; default: the shipped demo factory)."),
     ] = None,
     time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds the solver may take.")] = 60.0,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON (schema flyfab.plan/1).")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the plan as JSON (schema flyfab.plan/1).")
+    ] = False,
     out: Annotated[
-        Path | None, typer.Option("--out", help="Write plan.json, gantt.html and the Gantt PNGs into this folder.")
+        Path | None,
+        typer.Option("--out", help="Write plan.json, gantt.html and the Gantt PNGs into this folder."),
     ] = None,
     start: Annotated[
-        str | None, typer.Option("--start", help="Plan start (ISO date-time; default: the input's, or the earliest release).")
+        str | None,
+        typer.Option(
+            "--start", help="Plan start (ISO date-time; default: the input's, or the earliest release)."
+        ),
     ] = None,
-    goal: Annotated[str, typer.Option(help="Objective: tardiness (then makespan) or makespan (then tardiness).")] = "tardiness",
+    goal: Annotated[
+        str, typer.Option(help="Objective: tardiness (then makespan) or makespan (then tardiness).")
+    ] = "tardiness",
     jobshop: Annotated[
         Path | None, typer.Option("--jobshop", help="Solve one textbook job-shop instance instead.")
     ] = None,
-    fjsp: Annotated[bool, typer.Option("--fjsp", help="The --jobshop file is a flexible job shop (Brandimarte format).")] = False,
+    fjsp: Annotated[
+        bool, typer.Option("--fjsp", help="The --jobshop file is a flexible job shop (Brandimarte format).")
+    ] = False,
     workers: Annotated[int, typer.Option(help="CP-SAT workers (cores).")] = 2,
 ) -> None:
     """Plan panels through the factory's work centres: completion and lateness per order, utilisation
@@ -85,8 +97,11 @@ def plan_command(
     if begin is None:
         begin = datetime.now().replace(second=0, microsecond=0)
     result = _solve_with_progress(
-        lambda progress: plan(factory, data.orders, begin, time_limit, workers, goal_of(goal), progress=progress),
-        time_limit, show=not as_json and sys.stderr.isatty(),
+        lambda progress: plan(
+            factory, data.orders, begin, time_limit, workers, goal_of(goal), progress=progress
+        ),
+        time_limit,
+        show=not as_json and sys.stderr.isatty(),
     )
     result.issues[:0] = data.issues
     broken = violations(result.problem, result.schedule)
@@ -125,8 +140,13 @@ def _solve_with_progress(run: Any, time_limit: float, show: bool) -> Plan:
             box["error"] = e
 
     thread = threading.Thread(target=work, daemon=True)
-    with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(), TimeElapsedColumn(),
-                  console=err, transient=True) as bar:
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
         task = bar.add_task("planning", total=time_limit)
         t0 = time.perf_counter()
         thread.start()
@@ -157,19 +177,32 @@ def _print_plan(result: Plan, factory: Factory, console: Console) -> None:
         table.add_column(column, justify="right" if column == "lateness" else "left")
     for r in results:
         late = f"[red]{_hm(r.lateness)}[/]" if r.lateness > 0 else _hm(r.lateness)
-        table.add_row(r.order, f"{r.due:%a %d %b %H:%M}", f"{r.completion:%a %d %b %H:%M}", late,
-                      f"{r.ship:%a %d %b}", r.why.text() if r.why else "")
+        table.add_row(
+            r.order,
+            f"{r.due:%a %d %b %H:%M}",
+            f"{r.completion:%a %d %b %H:%M}",
+            late,
+            f"{r.ship:%a %d %b}",
+            r.why.text() if r.why else "",
+        )
     console.print(table)
     loads = Table(title="Work centres")
     for column in ("centre", "machines", "utilisation", "cycles", "mean fill"):
         loads.add_column(column, justify="left" if column == "centre" else "right")
     for c in centre_loads(result):
-        loads.add_row(c.centre, str(c.machines), f"{100 * c.utilisation:.0f} %", str(c.cycles or ""),
-                      f"{100 * c.fill:.0f} %" if c.cycles else "")
+        loads.add_row(
+            c.centre,
+            str(c.machines),
+            f"{100 * c.utilisation:.0f} %",
+            str(c.cycles or ""),
+            f"{100 * c.fill:.0f} %" if c.cycles else "",
+        )
     console.print(loads)
-    late = [r for r in results if r.lateness > 0]
-    console.print(f"{len(results)} orders planned, {len(late)} late, total lateness "
-                  f"{_hm(sum(r.lateness for r in late))}; {result.stats.get('seconds')} s")
+    overdue = [r for r in results if r.lateness > 0]
+    console.print(
+        f"{len(results)} orders planned, {len(overdue)} late, total lateness "
+        f"{_hm(sum(r.lateness for r in overdue))}; {result.stats.get('seconds')} s"
+    )
     for issue in result.issues:
         style = "yellow" if issue.planned else "red"
         console.print(f"[{style}]{issue.order}:[/] {issue.reason}", highlight=False)
@@ -197,8 +230,11 @@ def _jobshop(path: Path, flexible: bool, time_limit: float, workers: int, as_jso
         return
     console = Console()
     gap = f"{100 * (schedule.makespan / schedule.bound - 1):.2f} % above the bound" if schedule.bound else ""
-    console.print(f"{problem.name}: makespan {schedule.makespan}, lower bound {schedule.bound}"
-                  f"{' (optimal)' if schedule.optimal else ''} {gap}", highlight=False)
+    console.print(
+        f"{problem.name}: makespan {schedule.makespan}, lower bound {schedule.bound}"
+        f"{' (optimal)' if schedule.optimal else ''} {gap}",
+        highlight=False,
+    )
     table = Table(title="Machine sequences (job.step start–end)")
     table.add_column("machine", justify="right")
     table.add_column("operations")
@@ -211,14 +247,22 @@ def _jobshop(path: Path, flexible: bool, time_limit: float, workers: int, as_jso
 def _solve_shop(problem: Problem, time_limit: float, workers: int, show: bool) -> Schedule:
     if not show:
         return solve_shop(problem, time_limit, workers)
-    with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(), TimeElapsedColumn(),
-                  console=err, transient=True) as bar:
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
         task = bar.add_task("solving", total=time_limit)
         t0 = time.perf_counter()
 
         def progress(phase: str, makespan: int, bound: int | None) -> None:
-            bar.update(task, completed=min(time_limit, time.perf_counter() - t0),
-                       description=f"{phase}: makespan {makespan}, bound {bound}")
+            bar.update(
+                task,
+                completed=min(time_limit, time.perf_counter() - t0),
+                description=f"{phase}: makespan {makespan}, bound {bound}",
+            )
 
         return solve_shop(problem, time_limit, workers, progress=progress)
 
@@ -237,3 +281,19 @@ def jobshop_json(problem: Problem, schedule: Schedule) -> dict[str, Any]:
             for s in sorted(schedule.slots, key=lambda s: (s.job, s.step))
         ],
     }
+
+
+@app.command("plan-example")
+def plan_example_command(
+    out: Annotated[Path, typer.Argument(help="Where to write the panels (JSON).")] = Path("panels.json"),
+    panels: Annotated[int, typer.Option(help="How many panels.")] = 500,
+    seed: Annotated[int, typer.Option(help="Seed of the random mix.")] = 7,
+) -> None:
+    """Write demo panels for the demo factory: an input for `flyfab plan`."""
+    if panels < 1:
+        raise fail("--panels must be at least 1")
+    try:
+        out.write_text(json.dumps(demo_orders(panels, seed), indent=1) + "\n")
+    except OSError as e:
+        raise fail(f"cannot write {out}: {e.strerror}") from None
+    print(f"wrote {panels} panels to {out}")

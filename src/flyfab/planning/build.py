@@ -40,7 +40,9 @@ def count_of(order: PanelOrder, step: RouteStep) -> int:
     return {"panel": 1, "cores": order.cores, "layers": order.layers, "sides": order.sides}[step.count]
 
 
-def minutes(centre: Centre, order: PanelOrder, count: int, speed: float = 1.0, panels: float | None = None) -> int:
+def minutes(
+    centre: Centre, order: PanelOrder, count: int, speed: float = 1.0, panels: float | None = None
+) -> int:
     """Processing time of one step for the order's lot (or `panels` of it) on a machine of `speed`."""
     n = order.panels if panels is None else panels
     if centre.batch_capacity > 1:
@@ -75,7 +77,9 @@ def machines_of(factory: Factory, start: datetime, days: int) -> tuple[list[Mach
                     cache[cal] = open_windows(factory.calendars[cal], start, days)
                 windows = cache[cal]
             by_centre.setdefault(key, []).append(len(machines))
-            machines.append(Machine(spec.name, capacity=centre.batch_capacity, open_windows=windows, centre=key))
+            machines.append(
+                Machine(spec.name, capacity=centre.batch_capacity, open_windows=windows, centre=key)
+            )
     return machines, by_centre
 
 
@@ -102,8 +106,12 @@ def build(factory: Factory, orders: list[PanelOrder], start: datetime) -> Built:
         release = max(0, minutes_from(start, order.release)) if order.release else 0
         due = minutes_from(start, order.due)
         if order.release is not None and order.due <= order.release:
-            issues.append(OrderIssue(order.id, f"due {order.due:%Y-%m-%d %H:%M} is not after its release "
-                                               f"{order.release:%Y-%m-%d %H:%M}"))
+            issues.append(
+                OrderIssue(
+                    order.id,
+                    f"due {order.due:%Y-%m-%d %H:%M} is not after its release {order.release:%Y-%m-%d %H:%M}",
+                )
+            )
             continue
         jobs.append(Job(order.id, tuple(ops), release=release, due=due, weight=order.weight))
         kept.append(order)
@@ -114,8 +122,15 @@ def build(factory: Factory, orders: list[PanelOrder], start: datetime) -> Built:
     return built
 
 
-def _operation(factory: Factory, machines: list[Machine], by_centre: dict[str, list[int]],
-               speeds: dict[str, float], order: PanelOrder, k: int, step: RouteStep) -> Operation:
+def _operation(
+    factory: Factory,
+    machines: list[Machine],
+    by_centre: dict[str, list[int]],
+    speeds: dict[str, float],
+    order: PanelOrder,
+    k: int,
+    step: RouteStep,
+) -> Operation:
     options: list[Option] = []
     reasons: list[str] = []
     fam = ""
@@ -125,8 +140,9 @@ def _operation(factory: Factory, machines: list[Machine], by_centre: dict[str, l
         if centre.batch_capacity > 1:
             fam = family(centre, centre_name, order)
             if order.panels > centre.batch_capacity:
-                reasons.append(f"{order.panels} panels exceed the {centre.batch_capacity} a cycle of "
-                               f"{centre_name} holds")
+                reasons.append(
+                    f"{order.panels} panels exceed the {centre.batch_capacity} a cycle of {centre_name} holds"
+                )
                 continue
         for m in by_centre[centre_name]:
             machine = machines[m]
@@ -135,8 +151,10 @@ def _operation(factory: Factory, machines: list[Machine], by_centre: dict[str, l
             if not windows:
                 reasons.append(f"machine {machine.name} of {centre_name} has no calendar")
             elif d > longest(windows):
-                reasons.append(f"it takes {d} min on {machine.name}, longer than any shift of its calendar "
-                               f"(longest open stretch {longest(windows)} min)")
+                reasons.append(
+                    f"it takes {d} min on {machine.name}, longer than any shift of its calendar "
+                    f"(longest open stretch {longest(windows)} min)"
+                )
             else:
                 options.append(Option(m, d))
     if not options:
@@ -152,9 +170,12 @@ def _check_due_dates(built: Built) -> None:
         t = earliest_completion(built.problem, j)
         if job.due is not None and t is not None and t > job.due:
             when = built.start + timedelta(minutes=t)
-            built.issues.append(OrderIssue(
-                job.name,
-                f"due {built.start + timedelta(minutes=job.due):%Y-%m-%d %H:%M} cannot be met even by an idle "
-                f"factory: the route alone ends {when:%Y-%m-%d %H:%M} at the earliest",
-                planned=True,
-            ))
+            built.issues.append(
+                OrderIssue(
+                    job.name,
+                    f"due {built.start + timedelta(minutes=job.due):%Y-%m-%d %H:%M} cannot be met even by an "
+                    "idle "
+                    f"factory: the route alone ends {when:%Y-%m-%d %H:%M} at the earliest",
+                    planned=True,
+                )
+            )

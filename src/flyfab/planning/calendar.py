@@ -30,11 +30,11 @@ def open_windows(calendar: Calendar, start: datetime, days: int) -> tuple[Window
         for shift in calendar.shifts:
             if day.weekday() not in parse_days(shift.days):
                 continue
-            a = datetime.combine(day, shift.start)
-            b = datetime.combine(day, shift.end)
-            if b <= a:
-                b += timedelta(days=1)
-            spans.append((_minutes(a - start), _minutes(b - start)))
+            begin = datetime.combine(day, shift.start)
+            finish = datetime.combine(day, shift.end)
+            if finish <= begin:
+                finish += timedelta(days=1)
+            spans.append((_minutes(begin - start), _minutes(finish - start)))
     spans.sort()
     merged: list[list[int]] = []
     for a, b in spans:
@@ -46,11 +46,11 @@ def open_windows(calendar: Calendar, start: datetime, days: int) -> tuple[Window
     for d in range(days + 2):
         day = first + timedelta(days=d)
         for br in calendar.breaks:
-            a = datetime.combine(day, br.start)
-            b = datetime.combine(day, br.end)
-            if b <= a:
-                b += timedelta(days=1)
-            breaks.append((_minutes(a - start), _minutes(b - start)))
+            begin = datetime.combine(day, br.start)
+            finish = datetime.combine(day, br.end)
+            if finish <= begin:
+                finish += timedelta(days=1)
+            breaks.append((_minutes(begin - start), _minutes(finish - start)))
     out = _subtract([(a, b) for a, b in merged], sorted(breaks))
     end = days * 24 * 60
     return tuple((max(a, 0), min(b, end)) for a, b in out if b > 0 and a < end and min(b, end) > max(a, 0))

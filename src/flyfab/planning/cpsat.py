@@ -60,7 +60,9 @@ class _Model:
         self.m = cp_model.CpModel()
         self.ops: dict[tuple[int, int], _Op] = {}
         self.per_machine: dict[int, list[cp_model.IntervalVar]] = defaultdict(list)
-        self.cycle_slots: dict[tuple[int, str], list[tuple[cp_model.IntVar, cp_model.IntVar, cp_model.IntVar]]] = {}
+        self.cycle_slots: dict[
+            tuple[int, str], list[tuple[cp_model.IntVar, cp_model.IntVar, cp_model.IntVar]]
+        ] = {}
         self.horizon = options.horizon or _horizon(problem, options)
         self.objective_var: cp_model.IntVar | None = None
         self.makespan_var: cp_model.IntVar | None = None
@@ -292,9 +294,9 @@ class _Model:
         for j, late in self.late_vars.items():
             due = self.p.jobs[j].due or 0
             m.add_hint(late, max(0, ends.get(j, 0) - due))
-        for key, (mv, start, machine) in self.moved_vars.items():
-            slot = placed.get(key)
-            m.add_hint(mv, slot is None or slot.start != start or slot.machine != machine)
+        for op_key, (mv, was, where) in self.moved_vars.items():
+            slot = placed.get(op_key)
+            m.add_hint(mv, slot is None or slot.start != was or slot.machine != where)
 
     def solution(self, solver: cp_model.CpSolver | cp_model.CpSolverSolutionCallback) -> list[Slot]:
         slots = []

@@ -150,7 +150,7 @@ def edd_dispatch(
                 if nxt_open is not None:
                     heapq.heappush(wake, (nxt_open, m))
                 continue
-            (urg, j, k), ms = min(candidates)
+            (_urg, j, k), ms = min(candidates)
             op = problem.jobs[j].operations[k]
             d = op.duration_on(m) or 0
             if t + d > window[1]:
@@ -187,7 +187,7 @@ def edd_dispatch(
             heapq.heappush(wake, (t + d, m))
         if not events and pending and not wake:
             # Waiting operations no machine will open for again: past the calendars' end.
-            for ms, queue in queues.items():
+            for queue in queues.values():
                 stuck.update(j for _, j, _ in queue)
                 queue.clear()
             pending = 0
@@ -266,8 +266,11 @@ def forward_booking(
     booking = Booking(problem, frozen.values())
     slots = list(frozen.values())
     stuck = []
-    jobs = list(order) if order is not None else sorted(range(len(problem.jobs)),
-                                                          key=lambda j: (problem.jobs[j].release, j))
+    jobs = (
+        list(order)
+        if order is not None
+        else sorted(range(len(problem.jobs)), key=lambda j: (problem.jobs[j].release, j))
+    )
     for j in jobs:
         job = problem.jobs[j]
         ready = max(job.release, not_before)

@@ -97,9 +97,25 @@ def why_late(problem: Problem, schedule: Schedule, job: int) -> Lateness | None:
         earlier = sum(1 for d in due if d is not None and d < j.due)
         op = j.operations[s.step]
         machine = problem.machines[s.machine]
-        waits.append(Wait(s.step, op.name or f"step {s.step}", machine.centre, machine.name, waited, closed,
-                          max(0, waited - closed), len(others), earlier))
+        waits.append(
+            Wait(
+                s.step,
+                op.name or f"step {s.step}",
+                machine.centre,
+                machine.name,
+                waited,
+                closed,
+                max(0, waited - closed),
+                len(others),
+                earlier,
+            )
+        )
         ready = s.end
     bottleneck = max(waits, key=lambda w: w.busy) if waits else None
-    return Lateness(j.name, end - j.due, max(0, min(end, floor) - j.due), bottleneck,
-                    sorted(waits, key=lambda w: -w.waited)[:3])
+    return Lateness(
+        j.name,
+        end - j.due,
+        max(0, min(end, floor) - j.due),
+        bottleneck,
+        sorted(waits, key=lambda w: -w.waited)[:3],
+    )

@@ -55,7 +55,7 @@ def parse_days(value: str | list[str]) -> tuple[int, ...]:
             if a not in WEEKDAYS or b not in WEEKDAYS:
                 raise ValueError(f"unknown day range {word!r}; days are {', '.join(WEEKDAYS)}")
             i, j = WEEKDAYS.index(a), WEEKDAYS.index(b)
-            out.extend(range(i, j + 1) if i <= j else [*range(i, 7), *range(0, j + 1)])
+            out.extend(range(i, j + 1) if i <= j else [*range(i, 7), *range(j + 1)])
         elif word in WEEKDAYS:
             out.append(WEEKDAYS.index(word))
         else:
@@ -188,9 +188,13 @@ class Factory(_Strict):
                 problems.append(f"centres.{key}.calendar: no calendar {centre.calendar!r} is defined")
             for i, m in enumerate(centre.machine_specs()):
                 if m.calendar is not None and m.calendar not in self.calendars:
-                    problems.append(f"centres.{key}.machines.{i}.calendar: no calendar {m.calendar!r} is defined")
+                    problems.append(
+                        f"centres.{key}.machines.{i}.calendar: no calendar {m.calendar!r} is defined"
+                    )
                 if m.name in seen:
-                    problems.append(f"centres.{key}.machines.{i}: machine {m.name!r} is also in {seen[m.name]}")
+                    problems.append(
+                        f"centres.{key}.machines.{i}: machine {m.name!r} is also in {seen[m.name]}"
+                    )
                 seen[m.name] = f"centres.{key}"
         for key in self.segments:
             if key in self.centres:
@@ -221,9 +225,13 @@ def parse_factory(text: str, source: str) -> Factory:
         return Factory.model_validate({**raw, "source": source})
     except ValidationError as err:
         lines = []
-        for e in err.errors():
-            where = _where(tuple(p for p in e["loc"] if not (isinstance(p, str) and "[" in p)))
-            msg = "unknown key (see the shipped factory.toml for the keys)" if e["type"] == "extra_forbidden" else e["msg"]
+        for problem in err.errors():
+            where = _where(tuple(p for p in problem["loc"] if not (isinstance(p, str) and "[" in p)))
+            msg = (
+                "unknown key (see the shipped factory.toml for the keys)"
+                if problem["type"] == "extra_forbidden"
+                else problem["msg"]
+            )
             lines.append(f"{source}: {where}: {msg}")
         raise FactoryError("\n".join(lines)) from None
 

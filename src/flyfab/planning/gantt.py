@@ -8,12 +8,12 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")  # files only, never a window
-import matplotlib.pyplot as plt  # noqa: E402
-import plotly.graph_objects as go  # noqa: E402
-from matplotlib import colormaps  # noqa: E402
-from matplotlib.collections import PolyCollection  # noqa: E402
+import matplotlib.pyplot as plt
+import plotly.graph_objects as go
+from matplotlib import colormaps
+from matplotlib.collections import PolyCollection
 
-from flyfab.planning.problem import Problem, Schedule  # noqa: E402
+from flyfab.planning.problem import Problem, Schedule
 
 
 def _rows(problem: Problem, schedule: Schedule, by: str) -> list[str]:
@@ -28,33 +28,44 @@ def figure(problem: Problem, schedule: Schedule, start: datetime, by: str) -> go
     """Bars per machine (coloured by work centre) or per order (coloured by work centre)."""
     centres = sorted({m.centre for m in problem.machines})
     palette = colormaps["tab20"]
-    colour = {c: "#%02x%02x%02x" % tuple(int(255 * v) for v in palette(i % 20)[:3]) for i, c in enumerate(centres)}
+    colour = {
+        c: "#{:02x}{:02x}{:02x}".format(*(int(255 * v) for v in palette(i % 20)[:3]))
+        for i, c in enumerate(centres)
+    }
     fig = go.Figure()
     for centre in centres:
         slots = [s for s in schedule.slots if problem.machines[s.machine].centre == centre]
         if not slots:
             continue
-        rows = [problem.machines[s.machine].name if by == "machine" else problem.jobs[s.job].name for s in slots]
-        fig.add_trace(go.Bar(
-            name=centre,
-            y=rows,
-            base=[(start + timedelta(minutes=s.start)).isoformat() for s in slots],
-            x=[(s.end - s.start) * 60_000 for s in slots],
-            orientation="h",
-            marker_color=colour[centre],
-            hovertext=[
-                f"{problem.jobs[s.job].name} step {s.step} {problem.jobs[s.job].operations[s.step].name}<br>"
-                f"{problem.machines[s.machine].name}: {start + timedelta(minutes=s.start):%a %d %b %H:%M} – "
-                f"{start + timedelta(minutes=s.end):%H:%M}"
-                for s in slots
-            ],
-            hoverinfo="text",
-        ))
+        rows = [
+            problem.machines[s.machine].name if by == "machine" else problem.jobs[s.job].name for s in slots
+        ]
+        fig.add_trace(
+            go.Bar(
+                name=centre,
+                y=rows,
+                base=[(start + timedelta(minutes=s.start)).isoformat() for s in slots],
+                x=[(s.end - s.start) * 60_000 for s in slots],
+                orientation="h",
+                marker_color=colour[centre],
+                hovertext=[
+                    f"{problem.jobs[s.job].name} step {s.step} "
+                    f"{problem.jobs[s.job].operations[s.step].name}<br>{problem.machines[s.machine].name}: "
+                    f"{start + timedelta(minutes=s.start):%a %d %b %H:%M} – "
+                    f"{start + timedelta(minutes=s.end):%H:%M}"
+                    for s in slots
+                ],
+                hoverinfo="text",
+            )
+        )
     rows = _rows(problem, schedule, by)
     fig.update_layout(
-        title=f"{problem.name}: plan by {by}", barmode="overlay", xaxis={"type": "date"},
+        title=f"{problem.name}: plan by {by}",
+        barmode="overlay",
+        xaxis={"type": "date"},
         yaxis={"categoryorder": "array", "categoryarray": rows[::-1], "title": by},
-        height=max(400, 18 * len(rows) + 150), legend_title="work centre",
+        height=max(400, 18 * len(rows) + 150),
+        legend_title="work centre",
     )
     return fig
 
@@ -65,8 +76,11 @@ def write_html(problem: Problem, schedule: Schedule, start: datetime, path: Path
         figure(problem, schedule, start, by).to_html(full_html=False, include_plotlyjs=(i == 0))
         for i, by in enumerate(("machine", "order"))
     ]
-    path.write_text("<!doctype html><html><head><meta charset='utf-8'><title>flyfab plan</title></head><body>"
-                    + "".join(parts) + "</body></html>")
+    path.write_text(
+        "<!doctype html><html><head><meta charset='utf-8'><title>flyfab plan</title></head><body>"
+        + "".join(parts)
+        + "</body></html>"
+    )
 
 
 def write_png(problem: Problem, schedule: Schedule, start: datetime, path: Path, by: str) -> None:

@@ -50,7 +50,8 @@ def renumber_cycles(problem: Problem, slots: list[Slot]) -> list[Slot]:
     number = {m: {span: i for i, span in enumerate(sorted(set(v)))} for m, v in spans.items()}
     return [
         Slot(s.job, s.step, s.machine, s.start, s.end, number[s.machine][(s.start, s.end)])
-        if problem.machines[s.machine].batch else s
+        if problem.machines[s.machine].batch
+        else s
         for s in slots
     ]
 
@@ -110,22 +111,29 @@ def subproblem(
             if (s.job, s.step) in frozen or (s.machine, s.start, s.end) in shared:
                 fixed[(local[s.job], s.step)] = moved
     machines = tuple(
-        Machine(m.name, m.capacity, _subtract(m.open_windows or ((0, horizon),), busy.get(i, []), horizon),
-                m.centre)
+        Machine(
+            m.name,
+            m.capacity,
+            _subtract(m.open_windows or ((0, horizon),), busy.get(i, []), horizon),
+            m.centre,
+        )
         for i, m in enumerate(problem.machines)
     )
     jobs: tuple[Job, ...] = tuple(problem.jobs[j] for j in chosen)
     return Problem(jobs, machines, problem.objective, problem.name), Schedule(hint), fixed
 
 
-def _late_neighbourhood(problem: Problem, current: Schedule, size: int, rng: random.Random,
-                        floor: Mapping[int, int]) -> list[int]:
+def _late_neighbourhood(
+    problem: Problem, current: Schedule, size: int, rng: random.Random, floor: Mapping[int, int]
+) -> list[int]:
     ends: dict[int, int] = defaultdict(int)
     for s in current.slots:
         ends[s.job] = max(ends[s.job], s.end)
     # Lateness an idle factory could not avoid is no reason to pick a job.
-    late = [(j, problem.jobs[j].weight * (ends[j] - max(problem.jobs[j].due or ends[j], floor.get(j, 0))))
-            for j in ends]
+    late = [
+        (j, problem.jobs[j].weight * (ends[j] - max(problem.jobs[j].due or ends[j], floor.get(j, 0))))
+        for j in ends
+    ]
     late = [(j, w) for j, w in late if w > 0]
     if not late:
         # Nothing late: work on the jobs that end last.
@@ -209,24 +217,47 @@ def improve(
         local_prev = None
         if previous is not None:
             local = {j: i for i, j in enumerate(chosen)}
-            local_prev = Schedule([Slot(local[s.job], s.step, s.machine, s.start, s.end, s.batch)
-                                   for j in chosen for s in previous_by_job.get(j, [])])
+            local_prev = Schedule(
+                [
+                    Slot(local[s.job], s.step, s.machine, s.start, s.end, s.batch)
+                    for j in chosen
+                    for s in previous_by_job.get(j, [])
+                ]
+            )
         limit = left if whole and stats.rounds == 1 else min(left, ROUND_SECONDS)
-        t = time.perf_counter()
-        found, status = solve_cpsat(sub, SolveOptions(time_limit=limit, workers=workers, hint=hint, frozen=fixed,
-                                                      previous=local_prev, not_before=not_before,
-                                                      horizon=horizon))
-        took = time.perf_counter() - t
-        log.debug("round %d: %d jobs, %d operations, %s in %.2f s; %s", stats.rounds, len(chosen),
-                  sub.operation_count(), status, took, score(current))
+        began = time.perf_counter()
+        found, status = solve_cpsat(
+            sub,
+            SolveOptions(
+                time_limit=limit,
+                workers=workers,
+                hint=hint,
+                frozen=fixed,
+                previous=local_prev,
+                not_before=not_before,
+                horizon=horizon,
+            ),
+        )
+        took = time.perf_counter() - began
+        log.debug(
+            "round %d: %d jobs, %d operations, %s in %.2f s; %s",
+            stats.rounds,
+            len(chosen),
+            sub.operation_count(),
+            status,
+            took,
+            score(current),
+        )
         if status == "OPTIMAL" and took < 0.5 * limit:
             size = min(len(problem.jobs), int(size * 1.25) + 1)
         elif status != "OPTIMAL":
             size = max(4, int(size * 0.85))
         if found is None:
             continue
-        placed = {(chosen[s.job], s.step): Slot(chosen[s.job], s.step, s.machine, s.start, s.end, s.batch)
-                  for s in found.slots}
+        placed = {
+            (chosen[s.job], s.step): Slot(chosen[s.job], s.step, s.machine, s.start, s.end, s.batch)
+            for s in found.slots
+        }
         merged = [placed.get((s.job, s.step), s) for s in current.slots]
         candidate = Schedule(renumber_cycles(problem, merged), source="cp-sat lns")
         new_score = score(candidate)

@@ -97,7 +97,7 @@ def parse_input(data: Any, source: str = "input") -> PlanInput:
     else:
         items = data
     if not isinstance(items, list):
-        raise InputError(f"{source}: expected a list of panels (or an object with \"panels\")")
+        raise InputError(f'{source}: expected a list of panels (or an object with "panels")')
     orders: list[PanelOrder] = []
     issues: list[OrderIssue] = []
     seen: set[str] = set()

@@ -49,14 +49,21 @@ class Promise:
 
 def _job(factory: Factory, plan: Plan, work: NewWork, release: int, due: int) -> Job:
     # Time the route as the panel it rides on, scaled by the share of it the order fills.
-    order = PanelOrder(id="new order", technology=work.technology, layers=work.layers, options=list(work.options),
-                       holes=work.holes, tools=work.tools, test_points=work.test_points,
-                       due=plan.start + timedelta(minutes=due))
+    order = PanelOrder(
+        id="new order",
+        technology=work.technology,
+        layers=work.layers,
+        options=list(work.options),
+        holes=work.holes,
+        tools=work.tools,
+        test_points=work.test_points,
+        due=plan.start + timedelta(minutes=due),
+    )
     by_centre: dict[str, list[int]] = {}
     for i, m in enumerate(plan.problem.machines):
         by_centre.setdefault(m.centre, []).append(i)
     speeds = {spec.name: spec.speed for c in factory.centres.values() for spec in c.machine_specs()}
-    ops = []
+    ops: list[Operation] = []
     load = max(1, round(work.panel_share))
     for step in route(factory, work.technology, work.options):
         count = count_of(order, step)
@@ -68,11 +75,12 @@ def _job(factory: Factory, plan: Plan, work: NewWork, release: int, due: int) ->
             centre = factory.centres[centre_name]
             if centre.batch_capacity > 1:
                 fam = family(centre, centre_name, order)
-            for m in by_centre.get(centre_name, []):
-                machine = plan.problem.machines[m]
+            for index in by_centre.get(centre_name, []):
+                machine = plan.problem.machines[index]
                 if not machine.open_windows:
                     continue
-                options.append(Option(m, minutes(centre, order, count, speeds[machine.name], work.panel_share)))
+                d = minutes(centre, order, count, speeds[machine.name], work.panel_share)
+                options.append(Option(index, d))
         if not options:
             raise RouteError(f"step {step.name} has no machine with a calendar")
         ops.append(Operation(step=len(ops), options=tuple(options), name=step.name, family=fam, load=load))
@@ -117,7 +125,9 @@ def promise(
     except RouteError as e:
         return {tier: Promise(tier, None, None, "", [str(e)]) for tier in tiers}
     # (a) Free capacity: nobody moves.
-    booking = Booking(Problem((*problem.jobs, probe), problem.machines, problem.objective), plan.schedule.slots)
+    booking = Booking(
+        Problem((*problem.jobs, probe), problem.machines, problem.objective), plan.schedule.slots
+    )
     ready = release
     j_new = len(problem.jobs)
     free_end: int | None = None
@@ -139,8 +149,9 @@ def promise(
         extended = Problem((*problem.jobs, job), problem.machines, problem.objective)
         with_new = edd_dispatch(extended, frozen=started, not_before=release)
         ends = _ends(with_new)
-        harmless = j_new in ends and all(ends.get(j, 1 << 60) <= max(base.get(j, 0), problem.jobs[j].due or 0)
-                                         for j in base)
+        harmless = j_new in ends and all(
+            ends.get(j, 1 << 60) <= max(base.get(j, 0), problem.jobs[j].due or 0) for j in base
+        )
         options: list[tuple[int, str]] = []
         if free_end is not None:
             options.append((free_end, "free capacity"))

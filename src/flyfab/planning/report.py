@@ -56,10 +56,18 @@ def order_results(plan: Plan, factory: Factory) -> list[OrderResult]:
             continue
         done = start + timedelta(minutes=ends[j])
         due = start + timedelta(minutes=job.due or 0)
-        out.append(OrderResult(
-            job.name, start + timedelta(minutes=job.release), due, done, ends[j] - (job.due or 0),
-            ship_date(done, cutoff.hour, cutoff.minute, days), len(job.operations), why_late(p, plan.schedule, j),
-        ))
+        out.append(
+            OrderResult(
+                job.name,
+                start + timedelta(minutes=job.release),
+                due,
+                done,
+                ends[j] - (job.due or 0),
+                ship_date(done, cutoff.hour, cutoff.minute, days),
+                len(job.operations),
+                why_late(p, plan.schedule, j),
+            )
+        )
     return out
 
 
@@ -70,7 +78,7 @@ def centre_loads(plan: Plan) -> list[CentreLoad]:
     opened: dict[str, int] = defaultdict(int)
     count: dict[str, int] = defaultdict(int)
     cycles: dict[tuple[int, int, int], int] = defaultdict(int)
-    for i, m in enumerate(p.machines):
+    for _i, m in enumerate(p.machines):
         count[m.centre] += 1
         windows = m.open_windows if m.open_windows is not None else ((0, end),)
         opened[m.centre] += sum(max(0, min(b, end) - a) for a, b in windows if a < end)
@@ -86,7 +94,9 @@ def centre_loads(plan: Plan) -> list[CentreLoad]:
         busy[m.centre] += b - a
         runs[m.centre].append(load / m.capacity)
     return [
-        CentreLoad(c, count[c], busy[c], opened[c], len(runs[c]), sum(runs[c]) / len(runs[c]) if runs[c] else 0.0)
+        CentreLoad(
+            c, count[c], busy[c], opened[c], len(runs[c]), sum(runs[c]) / len(runs[c]) if runs[c] else 0.0
+        )
         for c in count
     ]
 
@@ -121,10 +131,14 @@ def plan_json(plan: Plan, factory: Factory) -> dict[str, Any]:
                 "lateness_min": r.lateness,
                 "ship_date": r.ship.isoformat(),
                 "steps": r.steps,
-                "why_late": None if r.why is None else {
+                "why_late": None
+                if r.why is None
+                else {
                     "text": r.why.text(),
                     "unavoidable_min": r.why.unavoidable,
-                    "bottleneck": None if r.why.bottleneck is None else {
+                    "bottleneck": None
+                    if r.why.bottleneck is None
+                    else {
                         "step": r.why.bottleneck.step,
                         "name": r.why.bottleneck.name,
                         "centre": r.why.bottleneck.centre,
@@ -137,18 +151,29 @@ def plan_json(plan: Plan, factory: Factory) -> dict[str, Any]:
             for r in results
         ],
         "centres": [
-            {"centre": c.centre, "machines": c.machines, "busy_min": c.busy, "open_min": c.open,
-             "utilisation": round(c.utilisation, 4), "cycles": c.cycles, "mean_fill": round(c.fill, 4)}
+            {
+                "centre": c.centre,
+                "machines": c.machines,
+                "busy_min": c.busy,
+                "open_min": c.open,
+                "utilisation": round(c.utilisation, 4),
+                "cycles": c.cycles,
+                "mean_fill": round(c.fill, 4),
+            }
             for c in centre_loads(plan)
         ],
         "operations": [
-            {"order": p.jobs[s.job].name, "step": s.step, "name": p.jobs[s.job].operations[s.step].name,
-             "machine": p.machines[s.machine].name, "centre": p.machines[s.machine].centre,
-             "start": _iso(plan.start + timedelta(minutes=s.start)),
-             "end": _iso(plan.start + timedelta(minutes=s.end)), "cycle": s.batch}
+            {
+                "order": p.jobs[s.job].name,
+                "step": s.step,
+                "name": p.jobs[s.job].operations[s.step].name,
+                "machine": p.machines[s.machine].name,
+                "centre": p.machines[s.machine].centre,
+                "start": _iso(plan.start + timedelta(minutes=s.start)),
+                "end": _iso(plan.start + timedelta(minutes=s.end)),
+                "cycle": s.batch,
+            }
             for s in sorted(plan.schedule.slots, key=lambda s: (s.job, s.step))
         ],
-        "problems": [
-            {"order": i.order, "reason": i.reason, "planned": i.planned} for i in plan.issues
-        ],
+        "problems": [{"order": i.order, "reason": i.reason, "planned": i.planned} for i in plan.issues],
     }

@@ -42,7 +42,9 @@ def _expand(factory: Factory, refs: Sequence[str | StepSpec], trail: tuple[str, 
         centres = tuple(c.strip() for c in name.split("|"))
         unknown = [c for c in centres if c not in factory.centres]
         if unknown:
-            raise RouteError(f"step {name!r} names no work centre or segment of the factory ({', '.join(unknown)})")
+            raise RouteError(
+                f"step {name!r} names no work centre or segment of the factory ({', '.join(unknown)})"
+            )
         out.append(RouteStep(name=name, centres=centres, count=spec.count))
     return out
 

@@ -14,9 +14,9 @@ from typing import Literal
 
 from flyfab.planning.build import Built, build
 from flyfab.planning.calendar import minutes_from
-from flyfab.planning.lns import LnsStats, improve
 from flyfab.planning.dispatching import Booking, edd_dispatch
 from flyfab.planning.factory import Factory
+from flyfab.planning.lns import LnsStats, improve
 from flyfab.planning.orders import OrderIssue, PanelOrder
 from flyfab.planning.problem import Job, Problem, Schedule, Slot, tardiness
 from flyfab.planning.validate import violations
@@ -57,8 +57,14 @@ def _without(problem: Problem, names: set[str]) -> tuple[Problem, list[int]]:
 
 def _restrict(built: Built, names: set[str]) -> Built:
     problem, keep = _without(built.problem, names)
-    return Built(problem, built.start, [built.orders[j] for j in keep], [built.routes[j] for j in keep],
-                 built.issues, built.machine_names)
+    return Built(
+        problem,
+        built.start,
+        [built.orders[j] for j in keep],
+        [built.routes[j] for j in keep],
+        built.issues,
+        built.machine_names,
+    )
 
 
 def solve(
@@ -87,44 +93,68 @@ def solve(
             issues.append(OrderIssue(name, "cannot be finished within the planning horizon of the calendars"))
         keep = [j for j, job in enumerate(built.problem.jobs) if job.name not in names]
         renumber = {j: i for i, j in enumerate(keep)}
-        frozen = {(renumber[j], k): Slot(renumber[j], k, s.machine, s.start, s.end, s.batch)
-                  for (j, k), s in frozen.items() if j in renumber}
+        frozen = {
+            (renumber[j], k): Slot(renumber[j], k, s.machine, s.start, s.end, s.batch)
+            for (j, k), s in frozen.items()
+            if j in renumber
+        }
         if previous is not None:
-            previous = Schedule([Slot(renumber[s.job], s.step, s.machine, s.start, s.end, s.batch)
-                                 for s in previous.slots if s.job in renumber])
+            previous = Schedule(
+                [
+                    Slot(renumber[s.job], s.step, s.machine, s.start, s.end, s.batch)
+                    for s in previous.slots
+                    if s.job in renumber
+                ]
+            )
         built = _restrict(built, names)
         dispatch = edd_dispatch(built.problem, frozen=frozen, not_before=not_before)
     say("edd dispatch", dispatch)
     # Operation due dates often do better than the orders' due dates: start from the better.
     odd = edd_dispatch(built.problem, frozen=frozen, not_before=not_before, rule="odd")
-    problem = Problem(built.problem.jobs, built.problem.machines, "tardiness" if goal == "tardiness" else "makespan",
-                      built.problem.name)
+    problem = Problem(
+        built.problem.jobs,
+        built.problem.machines,
+        "tardiness" if goal == "tardiness" else "makespan",
+        built.problem.name,
+    )
     hint = dispatch
     if not odd.notes and score(problem, odd, goal) < score(problem, dispatch, goal):
         hint = odd
     if previous is not None:
         # Re-planning: the previous plan kept as it is and new work booked around it changes
         # nothing that need not change; use it when it is no later than the dispatch.
-        keep = _keep_previous(problem, previous, frozen, not_before)
-        if keep is not None and score(problem, keep, goal) <= score(problem, dispatch, goal):
-            hint = keep
-    best, source = hint, hint.source
+        kept = _keep_previous(problem, previous, frozen, not_before)
+        if kept is not None and score(problem, kept, goal) <= score(problem, dispatch, goal):
+            hint = kept
+    best: Schedule = hint
+    source = hint.source
     stats: dict[str, object] = {"edd": score(problem, dispatch, goal), "odd": score(problem, odd, goal)}
     left = time_limit - (time.perf_counter() - t0)
     if left > 0.5 and problem.jobs:
+
         def better(s: Schedule) -> None:
             say("cp-sat", s)
 
         lns_stats = LnsStats()
+
         def judge(s: Schedule) -> tuple[int, int]:
             if previous is None:
                 return score(problem, s, goal)
             # Re-planning: tardiness first, then as few operations moved as possible.
             return (score(problem, s, goal)[0], moved(previous, s, frozen))
 
-        found = improve(problem, hint, left, judge, workers=workers, frozen=frozen,
-                        previous=previous, not_before=not_before, on_better=better if progress else None,
-                        stats=lns_stats)
+        found = improve(
+            problem,
+            hint,
+            left,
+            judge,
+            workers=workers,
+            frozen=frozen,
+            previous=previous,
+            not_before=not_before,
+            on_better=better if progress else None,
+            stats=lns_stats,
+        )
         stats["lns_rounds"] = lns_stats.rounds
         stats["lns_improvements"] = lns_stats.improvements
         if found is not hint and score(problem, found, goal) <= score(problem, best, goal):
@@ -133,8 +163,12 @@ def solve(
     stats["seconds"] = round(time.perf_counter() - t0, 2)
     stats["objective"] = score(problem, best, goal)
     say("done", best)
-    return Plan(Built(problem, built.start, built.orders, built.routes, built.issues, built.machine_names),
-                best, issues, stats)
+    return Plan(
+        Built(problem, built.start, built.orders, built.routes, built.issues, built.machine_names),
+        best,
+        issues,
+        stats,
+    )
 
 
 def moved(previous: Schedule, schedule: Schedule, frozen: Mapping[tuple[int, int], Slot]) -> int:
@@ -150,8 +184,9 @@ def moved(previous: Schedule, schedule: Schedule, frozen: Mapping[tuple[int, int
     return count
 
 
-def _keep_previous(problem: Problem, previous: Schedule, frozen: Mapping[tuple[int, int], Slot],
-                   not_before: int) -> Schedule | None:
+def _keep_previous(
+    problem: Problem, previous: Schedule, frozen: Mapping[tuple[int, int], Slot], not_before: int
+) -> Schedule | None:
     kept = {(s.job, s.step): s for s in previous.slots}
     booking = Booking(problem, kept.values())
     slots = list(kept.values())
@@ -213,7 +248,15 @@ def replan(
             kept.append(moved)
     # The previous plan, with the new orders added by dispatch, is where unstarted work should stay.
     previous = Schedule(kept)
-    plan = solve(built, time_limit, workers, "tardiness", frozen=frozen, previous=previous,
-                 not_before=cut, progress=progress)
+    plan = solve(
+        built,
+        time_limit,
+        workers,
+        "tardiness",
+        frozen=frozen,
+        previous=previous,
+        not_before=cut,
+        progress=progress,
+    )
     plan.stats["frozen"] = len(frozen)
     return plan

@@ -24,7 +24,9 @@ Progress = Callable[[str, int, int | None], None]  # (phase, best makespan, boun
 def lower_bound(problem: Problem) -> int:
     """The longest job and, for machines that are the only option of their operations, the
     busiest machine; for flexible shops also the total work shared by all machines."""
-    jobs = max((sum(min(o.duration for o in op.options) for op in j.operations) for j in problem.jobs), default=0)
+    jobs = max(
+        (sum(min(o.duration for o in op.options) for op in j.operations) for j in problem.jobs), default=0
+    )
     load = [0] * len(problem.machines)
     total = 0
     for j in problem.jobs:
@@ -113,8 +115,17 @@ def graph_of(problem: Problem, schedule: Schedule) -> tuple[Graph, list[list[int
     sequences: list[list[int]] = [[] for _ in problem.machines]
     for s in sorted(schedule.slots, key=lambda s: (s.start, s.end)):
         sequences[s.machine].append(index[(s.job, s.step)])
-    graph = Graph(p, jp, js, rel, mach, len(problem.machines), alt_off, np.array(alt_m, np.int64),
-                  np.array(alt_p, np.int64))
+    graph = Graph(
+        p,
+        jp,
+        js,
+        rel,
+        mach,
+        len(problem.machines),
+        alt_off,
+        np.array(alt_m, np.int64),
+        np.array(alt_p, np.int64),
+    )
     return graph, sequences
 
 
@@ -150,8 +161,12 @@ def solve_shop(
     best = min((dispatch(problem, rule) for rule in ("mwkr", "spt")), key=lambda s: s.makespan)
     best.bound = lb
     graph, sequences = graph_of(problem, best)
-    index = {(j, k): i for i, (j, k) in enumerate(
-        (j, k) for j, job in enumerate(problem.jobs) for k in range(len(job.operations)))}
+    index = {
+        (j, k): i
+        for i, (j, k) in enumerate(
+            (j, k) for j, job in enumerate(problem.jobs) for k in range(len(job.operations))
+        )
+    }
 
     def offer(s: Schedule) -> None:
         nonlocal best
@@ -180,8 +195,16 @@ def solve_shop(
         progress(best.source, best.makespan, best.bound)
 
     def search(seconds: float) -> None:
-        tabu_search(graph, sequences, seconds=seconds, lower_bound=lb, seed=seed, stop=stop.is_set,
-                    on_improve=lambda r: offer(schedule_of(problem, graph, r, "tabu search")), adopt=adopt)
+        tabu_search(
+            graph,
+            sequences,
+            seconds=seconds,
+            lower_bound=lb,
+            seed=seed,
+            stop=stop.is_set,
+            on_improve=lambda r: offer(schedule_of(problem, graph, r, "tabu search")),
+            adopt=adopt,
+        )
 
     thread: threading.Thread | None = None
     if workers < 2:

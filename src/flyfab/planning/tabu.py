@@ -118,8 +118,30 @@ def _restore(mseq, moff, pos, mach, p, best_seq, best_moff, best_mach, alt_off, 
 
 
 @njit(cache=True, nogil=True)
-def _search(p, jp, js, rel, mach, mseq, moff, pos, alt_off, alt_m, alt_p, best_seq, best_moff, best_mach,
-            state, tabu, tabu_m, iters, stall_limit, tenure_lo, tenure_hi, lower_bound):  # type: ignore[no-untyped-def]
+def _search(  # type: ignore[no-untyped-def]
+    p,
+    jp,
+    js,
+    rel,
+    mach,
+    mseq,
+    moff,
+    pos,
+    alt_off,
+    alt_m,
+    alt_p,
+    best_seq,
+    best_moff,
+    best_mach,
+    state,
+    tabu,
+    tabu_m,
+    iters,
+    stall_limit,
+    tenure_lo,
+    tenure_hi,
+    lower_bound,
+):
     # state: [iteration, best makespan, last improving iteration, restarts since]
     n = p.size
     r = np.empty(n, I64)
@@ -568,9 +590,30 @@ def tabu_search(
                 tabu[:, :] = 0
                 tabu_m[:, :] = 0
         before, best_before = int(state[0]), int(state[1])
-        _search(p, graph.jp, graph.js, graph.rel, mach, mseq, moff, pos, graph.alt_off,
-                graph.alt_m, graph.alt_p, best_seq, best_moff, best_mach, state, tabu, tabu_m, chunk, stall,
-                lo, hi, lower_bound)
+        _search(
+            p,
+            graph.jp,
+            graph.js,
+            graph.rel,
+            mach,
+            mseq,
+            moff,
+            pos,
+            graph.alt_off,
+            graph.alt_m,
+            graph.alt_p,
+            best_seq,
+            best_moff,
+            best_mach,
+            state,
+            tabu,
+            tabu_m,
+            chunk,
+            stall,
+            lo,
+            hi,
+            lower_bound,
+        )
         if on_improve is not None and int(state[1]) < best_before:
             on_improve(result())
         if int(state[0]) < before + chunk:

@@ -40,7 +40,9 @@ def violations(problem: Problem, schedule: Schedule, limit: int = 50) -> list[st
         if 0 <= s.machine < len(problem.machines):
             windows = problem.machines[s.machine].open_windows
             if windows is not None and not _inside(windows, s.start, s.end):
-                out.append(f"{where}: [{s.start}, {s.end}) is not inside an open window of machine {s.machine}")
+                out.append(
+                    f"{where}: [{s.start}, {s.end}) is not inside an open window of machine {s.machine}"
+                )
     for j, job in enumerate(problem.jobs):
         for k in range(len(job.operations)):
             if (j, k) not in placed:
@@ -79,7 +81,9 @@ def _capacity(problem: Problem, slots: list[Slot]) -> list[str]:
             elif machine.batch:
                 load = sum(op.load for op in ops)
                 if load > machine.capacity:
-                    out.append(f"machine {m}: cycle [{start}, {end}) holds {load} > capacity {machine.capacity}")
+                    out.append(
+                        f"machine {m}: cycle [{start}, {end}) holds {load} > capacity {machine.capacity}"
+                    )
                 families = {op.family for op in ops}
                 if len(families) > 1:
                     out.append(f"machine {m}: cycle [{start}, {end}) mixes families {sorted(families)}")
