@@ -27,8 +27,9 @@ Score = Callable[[Schedule], tuple[int, int]]
 
 log = logging.getLogger(__name__)
 
-# CP-SAT's time for one neighbourhood.
+# CP-SAT's time for one neighbourhood, and what a round needs besides.
 ROUND_SECONDS = 3.0
+MARGIN = 0.4
 
 # Problems this small are handed to CP-SAT whole first.
 WHOLE_MODEL_OPERATIONS = 600
@@ -201,7 +202,7 @@ def improve(
             previous_by_job[s.job].append(s)
     while True:
         left = deadline - time.perf_counter()
-        if left < 0.3:
+        if left < 0.5 + MARGIN:
             break
         stats.rounds += 1
         if size >= len(problem.jobs):
@@ -224,7 +225,8 @@ def improve(
                     for s in previous_by_job.get(j, [])
                 ]
             )
-        limit = left if whole and stats.rounds == 1 else min(left, ROUND_SECONDS)
+        # Leave time to build the model before and to check the result after.
+        limit = left - MARGIN if whole and stats.rounds == 1 else min(left - MARGIN, ROUND_SECONDS)
         began = time.perf_counter()
         found, status = solve_cpsat(
             sub,

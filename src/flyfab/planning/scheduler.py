@@ -214,8 +214,12 @@ def plan(
     goal: Goal = "tardiness",
     progress: Progress | None = None,
 ) -> Plan:
-    """A plan for every order that can be made; the others reported in `Plan.issues`."""
-    return solve(build(factory, orders, start), time_limit, workers, goal, progress=progress)
+    """A plan for every order that can be made; the others reported in `Plan.issues`. The time
+    limit covers everything, the routing and timing of the orders included."""
+    t0 = time.perf_counter()
+    built = build(factory, orders, start)
+    left = time_limit - (time.perf_counter() - t0)
+    return solve(built, left, workers, goal, progress=progress)
 
 
 def replan(
@@ -230,6 +234,7 @@ def replan(
     """A new plan at `now` for `orders` (those of the current plan and any new ones): operations
     that started before `now` stay exactly where they are; the others may only move to reduce the
     weighted tardiness, and otherwise keep their place."""
+    t0 = time.perf_counter()
     built = build(factory, orders, current.start)
     cut = minutes_from(current.start, now)
     old_index = {o.id: j for j, o in enumerate(current.built.orders)}
@@ -250,7 +255,7 @@ def replan(
     previous = Schedule(kept)
     plan = solve(
         built,
-        time_limit,
+        time_limit - (time.perf_counter() - t0),
         workers,
         "tardiness",
         frozen=frozen,
