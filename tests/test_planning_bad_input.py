@@ -137,3 +137,13 @@ def test_cli_refuses_unusable_input_with_exit_2(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "f.toml: centres.cut.per_panel_min" in result.output.replace("\n", "")
     assert runner.invoke(app, ["plan", str(panels), "--time-limit", "0"]).exit_code == 2
+
+
+def test_cli_plans_the_demo_factory_end_to_end(tmp_path: Path) -> None:
+    runner = CliRunner()
+    panels = tmp_path / "panels.json"
+    assert runner.invoke(app, ["plan-example", str(panels), "--panels", "40"]).exit_code == 0
+    result = runner.invoke(app, ["plan", str(panels), "--time-limit", "4"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "Work centres" in result.output and "lamination" in result.output
+    assert "P0039" in result.output and "40 orders planned" in result.output
