@@ -115,7 +115,9 @@ def subproblem(
         Machine(
             m.name,
             m.capacity,
-            _subtract(m.open_windows or ((0, horizon),), busy.get(i, []), horizon),
+            _subtract(
+                m.open_windows if m.open_windows is not None else ((0, horizon),), busy.get(i, []), horizon
+            ),
             m.centre,
         )
         for i, m in enumerate(problem.machines)
