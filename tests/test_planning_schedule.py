@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flyfab.planning.build import build
+from flyfab.planning.cpsat import SolveOptions, solve_cpsat
 from flyfab.planning.dispatching import edd_dispatch, forward_booking
 from flyfab.planning.explain import why_late
-from flyfab.planning.problem import tardiness
+from flyfab.planning.problem import Job, Machine, Operation, Option, Problem, tardiness
 from flyfab.planning.promise import NewWork, promise
 from flyfab.planning.scheduler import plan, replan
 from flyfab.planning.validate import violations
@@ -37,9 +38,11 @@ def test_plan_is_valid_respects_calendars_and_batches_and_beats_the_rules() -> N
         cycles[(s.start, s.end)] = cycles.get((s.start, s.end), 0) + 1
     assert max(cycles.values()) > 1, "the press runs several panels per cycle"
     assert max(cycles.values()) <= 3
+    edd, erp = edd_dispatch(problem), forward_booking(problem)
+    assert violations(problem, edd) == [] and violations(problem, erp) == []
     mine = tardiness(problem, schedule)[0]
-    assert mine <= tardiness(problem, edd_dispatch(problem))[0]
-    assert mine <= tardiness(problem, forward_booking(problem))[0]
+    assert mine <= tardiness(problem, edd)[0]
+    assert mine <= tardiness(problem, erp)[0]
 
 
 def test_replanning_keeps_started_operations_where_they_are() -> None:
@@ -99,3 +102,19 @@ def test_promise_gives_a_date_per_tier_no_earlier_than_the_tier_allows() -> None
     assert express.completion is not None and express.completion > MONDAY
     unknown = promise(current, factory, NewWork("flex", 2), tiers, MONDAY)
     assert unknown["express"].ship_date is None and "no routing" in unknown["express"].reasons[0]
+
+
+def test_the_objective_orders_tardiness_and_makespan() -> None:
+    # J0 is short on the second machine and due soon; J1 is long there and due late. Putting J0
+    # first keeps it on time (makespan 16); putting J1 first is shorter (12) but J0 is late by 6.
+    jobs = (
+        Job("J0", (Operation(0, (Option(0, 5),)), Operation(1, (Option(1, 1),))), due=6),
+        Job("J1", (Operation(0, (Option(0, 1),)), Operation(1, (Option(1, 10),))), due=1000),
+    )
+    machines = (Machine("m0"), Machine("m1"))
+    for objective, makespan, late in (("tardiness", 16, 0), ("makespan", 12, 6)):
+        problem = Problem(jobs, machines, objective)
+        schedule, status = solve_cpsat(problem, SolveOptions(time_limit=10))
+        assert schedule is not None and status == "OPTIMAL"
+        assert violations(problem, schedule) == []
+        assert (schedule.makespan, tardiness(problem, schedule)[0]) == (makespan, late)
