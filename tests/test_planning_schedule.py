@@ -9,7 +9,7 @@ from flyfab.planning.build import build
 from flyfab.planning.cpsat import SolveOptions, solve_cpsat
 from flyfab.planning.dispatching import edd_dispatch, forward_booking
 from flyfab.planning.explain import why_late
-from flyfab.planning.problem import Job, Machine, Operation, Option, Problem, tardiness
+from flyfab.planning.problem import Job, Machine, Objective, Operation, Option, Problem, tardiness
 from flyfab.planning.promise import NewWork, promise
 from flyfab.planning.scheduler import plan, replan
 from flyfab.planning.validate import violations
@@ -112,7 +112,8 @@ def test_the_objective_orders_tardiness_and_makespan() -> None:
         Job("J1", (Operation(0, (Option(0, 1),)), Operation(1, (Option(1, 10),))), due=1000),
     )
     machines = (Machine("m0"), Machine("m1"))
-    for objective, makespan, late in (("tardiness", 16, 0), ("makespan", 12, 6)):
+    cases: list[tuple[Objective, int, int]] = [("tardiness", 16, 0), ("makespan", 12, 6)]
+    for objective, makespan, late in cases:
         problem = Problem(jobs, machines, objective)
         schedule, status = solve_cpsat(problem, SolveOptions(time_limit=10))
         assert schedule is not None and status == "OPTIMAL"
