@@ -265,11 +265,13 @@ def improve(
         merged = [placed.get((s.job, s.step), s) for s in current.slots]
         candidate = Schedule(renumber_cycles(problem, merged), source="cp-sat lns")
         new_score = score(candidate)
-        if new_score < best_score and not violations(problem, candidate, limit=1):
+        # Equal schedules are taken too: moving along a plateau changes the next neighbourhoods.
+        if new_score <= best_score and not violations(problem, candidate, limit=1):
+            if new_score < best_score:
+                stats.improvements += 1
+                if on_better is not None:
+                    on_better(candidate)
             current, best_score = candidate, new_score
-            stats.improvements += 1
-            if on_better is not None:
-                on_better(current)
         if whole and status == "OPTIMAL" and size >= len(problem.jobs):
             break
     return current
