@@ -169,9 +169,10 @@ def summary(results: dict[str, Any]) -> str:
         )
     lines.append("")
     lines.append(
-        "| family | instances | flyfab geomean gap % | plain CP-SAT geomean gap % | flyfab at best known |"
+        "| family | instances | flyfab geomean gap % | plain CP-SAT geomean gap % | flyfab at best known "
+        "| plain at best known | flyfab better / same / worse |"
     )
-    lines.append("|---|---:|---:|---:|---:|")
+    lines.append("|---|---:|---:|---:|---:|---:|---|")
     groups: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
         groups.setdefault(family(r["instance"]), []).append(r)
@@ -183,7 +184,18 @@ def summary(results: dict[str, Any]) -> str:
             for r in items
             if r["flyfab"]["makespan"] is not None and r["flyfab"]["makespan"] <= r["best_known"]
         )
-        lines.append(f"| {fam} | {len(items)} | {g1:.2f} | {g2:.2f} | {at} |")
+        at_plain = sum(
+            1
+            for r in items
+            if r["plain_cpsat"]["makespan"] is not None and r["plain_cpsat"]["makespan"] <= r["best_known"]
+        )
+        pairs = [(r["flyfab"]["makespan"], r["plain_cpsat"]["makespan"]) for r in items]
+        better = sum(1 for a, b in pairs if b is None or (a is not None and a < b))
+        worse = sum(1 for a, b in pairs if a is None or (b is not None and a > b))
+        lines.append(
+            f"| {fam} | {len(items)} | {g1:.2f} | {g2:.2f} | {at} | {at_plain} | "
+            f"{better} / {len(items) - better - worse} / {worse} |"
+        )
     if "factory" in results:
         lines.append("")
         lines.append(json.dumps(results["factory"], indent=2))
