@@ -3,14 +3,17 @@ re-planning that keeps started work fixed, why-late explanations, promises."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from flyfab.planning.build import build
 from flyfab.planning.cpsat import SolveOptions, solve_cpsat
 from flyfab.planning.dispatching import edd_dispatch, forward_booking
 from flyfab.planning.explain import why_late
 from flyfab.planning.problem import Job, Machine, Objective, Operation, Option, Problem, tardiness
-from flyfab.planning.promise import NewWork, promise
+from flyfab.planning.promise import NewWork, PlanPromiser, promise
 from flyfab.planning.scheduler import plan, replan
 from flyfab.planning.validate import violations
 from tests.planning_helpers import MONDAY, order, tiny_factory
@@ -119,3 +122,36 @@ def test_the_objective_orders_tardiness_and_makespan() -> None:
         assert schedule is not None and status == "OPTIMAL"
         assert violations(problem, schedule) == []
         assert (schedule.makespan, tardiness(problem, schedule)[0]) == (makespan, late)
+
+
+@dataclass(frozen=True)
+class QuoteRequest:
+    """The fields of the quote's promise request (flyfab.pricing.promise.PromiseRequest)."""
+
+    ordered_at: datetime
+    tier: str
+    working_days: int
+    layers: int
+    quantity: int
+    area_m2: Decimal
+
+
+def test_plan_promiser_answers_the_quote_in_factory_time() -> None:
+    factory = tiny_factory()
+    current = plan(factory, [order(i) for i in range(6)], MONDAY, time_limit=2)
+    promiser = PlanPromiser(current, factory)
+    # Naive moments are factory time; aware ones are converted to the factory's zone.
+    naive = promiser(QuoteRequest(MONDAY, "standard", 3, 4, 10, Decimal("0.05")))
+    assert naive == date(2026, 12, 3)  # three shipping days after Monday: Thursday
+    express = promiser(QuoteRequest(MONDAY, "express", 1, 4, 10, Decimal("0.05")))
+    assert express >= date(2026, 12, 1) and express <= naive
+    zoned = PlanPromiser(
+        current,
+        tiny_factory().model_copy(
+            update={"factory": factory.factory.model_copy(update={"timezone": "Europe/Berlin"})}
+        ),
+    )
+    utc = datetime(2026, 11, 30, 7, 0, tzinfo=ZoneInfo("UTC"))  # 08:00 in Berlin
+    assert zoned(QuoteRequest(utc, "standard", 3, 4, 10, Decimal("0.05"))) == naive
+    # A layer count the factory has no route for: the calendar's date, as a plain promiser gives.
+    assert promiser(QuoteRequest(MONDAY, "standard", 3, 1, 10, Decimal("0.05"))) == date(2026, 12, 3)

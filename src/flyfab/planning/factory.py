@@ -15,6 +15,7 @@ from datetime import date, time
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, field_validator, model_validator
 
@@ -160,8 +161,22 @@ class Site(_Strict):
     horizon_days: Annotated[int, Strict(), Field(ge=1, le=366)] = 42
     ship_cutoff: time = time(16, 0)
     ship_days: str | list[str] = "mon-fri"
+    # The zone of the factory's clock times (an IANA name), for dates asked in other zones.
+    timezone: str | None = None
+    # Usable area of one production panel: how much of a panel an order of some area fills.
+    panel_area_m2: Annotated[float, Field(gt=0, le=10)] = 0.23
 
     _clock = field_validator("ship_cutoff", mode="before")(_clock)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, v: str | None) -> str | None:
+        if v is not None:
+            try:
+                ZoneInfo(v)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown time zone {v!r} (an IANA name such as 'Europe/Berlin')") from None
+        return v
 
     @field_validator("ship_days")
     @classmethod
