@@ -158,7 +158,9 @@ def test_board_size_hole_outside_and_missing_outline(tmp_path: Path) -> None:
     assert rules["board_size"].severity == "error" and rules["board_size"].measured_mm == pytest.approx(
         4, abs=0.01
     )
-    assert rules["drill_outside_board"].severity == "error"
+    # A hole off the board drills nothing: the data is suspect, the board can still be built.
+    assert rules["drill_outside_board"].severity == "warning"
+    assert rules["drill_outside_board"].measured_mm == pytest.approx(4.5, abs=0.01)
     assert math.dist(rules["drill_outside_board"].locations[0], (2, 25)) < 0.01
     assert report.min_class is None
 
@@ -211,3 +213,93 @@ def test_bad_profiles_are_refused_naming_key_and_file(
     with pytest.raises(ProfileError) as err:
         load_profiles(path)
     assert str(path) in str(err.value) and named in str(err.value)
+
+
+def test_edge_holes_are_not_off_the_board(tmp_path: Path) -> None:
+    # Mouse bites and castellations: holes whose disc the board edge cuts.
+    b = base()
+    for x in (10, 11, 12):
+        b.hole(x, 30.1, 0.5)
+    b.hole(20, 31.0, 0.5)  # wholly beside the board
+    report = dfm(b, tmp_path)
+    (off,) = [f for f in report.findings if f.rule == "drill_outside_board"]
+    assert off.count == 1 and math.dist(off.locations[0], (20, 31)) < 0.01
+
+
+def test_overlapping_hits_are_a_drilled_slot(tmp_path: Path) -> None:
+    b = base()
+    for k in range(4):
+        b.hole(10 + 0.2 * k, 10, 0.4)  # a slot drawn as overlapping 0.4 mm hits
+    b.hole(20, 10, 0.3)
+    b.hole(20.5, 10, 0.3)  # two holes 0.2 mm apart edge to edge
+    report = dfm(b, tmp_path)
+    (close,) = [f for f in report.findings if f.rule == "hole_to_hole"]
+    assert close.measured_mm == pytest.approx(0.2, abs=0.003)
+    assert math.dist(close.locations[0], (20.25, 10)) < 0.01
+    (slot,) = [f for f in report.findings if f.rule == "slot_width"]
+    assert slot.measured_mm == pytest.approx(0.4, abs=0.003) and slot.severity == "error"
+    assert all(9.9 < x < 10.7 for x, _ in slot.locations)
+
+
+def test_holes_larger_than_any_drill_are_routed(tmp_path: Path) -> None:
+    b = base()
+    b.hole(15, 15, 8.0)
+    report = dfm(b, tmp_path)
+    (big,) = [f for f in report.findings if f.rule == "drill_size"]
+    assert big.severity == "warning" and "routed" in big.message
+    assert report.min_class == "standard"
+
+
+def test_pours_are_pulled_back_traces_are_not(tmp_path: Path) -> None:
+    b = base()
+    b.region("top", [(2, 2), (38, 2), (38, 29.9), (2, 29.9)])  # a pour 0.1 mm from the top edge
+    b.trace("bottom", [(10, 10), (10, 29.9)], 0.2)  # a trace into the top edge
+    report = dfm(b, tmp_path)
+    edge = [f for f in report.findings if f.rule == "copper_to_edge"]
+    pour = [f for f in edge if f.severity == "warning"]
+    trace = [f for f in edge if f.severity != "warning"]
+    assert len(pour) == 1 and "pulls it back" in pour[0].message
+    assert all(abs(y - 29.9) < 0.05 for _, y in pour[0].locations)
+    assert len(trace) == 1 and trace[0].severity == "error"
+    assert math.dist(trace[0].locations[0], (10, 29.9)) < 0.5
+
+
+def test_pad_drawn_at_hole_size_is_no_annular_ring(tmp_path: Path) -> None:
+    # A mechanical hole as many tools draw it: a pad the size of the hole, plating not stated.
+    b = base()
+    b.pad("top", 10, 10, "circle", 3.0)
+    b.pad("bottom", 10, 10, "circle", 3.0)
+    b.hole(10, 10, 3.0)
+    b.th_pad(20, 10, 1.0, 1.1)  # a real pad with a thin ring beside it
+    folder = tmp_path / "board"
+    b.write(folder, x2=False, drill_split=False)
+    a = analyze(folder, cache=LayerCache(None), workers=1, areas=DFM_AREAS)
+    rings = [f for f in check(a, PROFILES).findings if f.rule == "annular_ring"]
+    assert rings, "the thin ring beside it must still be found"
+    assert all(math.dist(p, (20, 10)) < 0.5 for f in rings for p in f.locations)
+
+
+def test_outline_plotted_into_copper_is_not_copper(tmp_path: Path) -> None:
+    b = base()
+    edge = [(0, 0), (40, 0), (40, 30), (0, 30), (0, 0)]
+    b.trace("top", edge, 0.1)  # the board edge, plotted into the top film
+    b.trace("top", [(5, 10), (20, 10)], 0.25)
+    folder = tmp_path / "board"
+    b.write(folder)
+    a = analyze(folder, cache=LayerCache(None), workers=1, areas=DFM_AREAS)
+    assert any(p.code == "outline-in-copper" for p in a.problems)
+    top = next(f for f in a.features if f.side == "top")
+    assert top.min_trace_width_mm == pytest.approx(0.25, abs=0.003)
+    report = check(a, PROFILES)
+    assert not [f for f in report.findings if f.rule in ("copper_to_edge", "trace_width")]
+
+
+def test_copper_inside_a_non_plated_hole_is_drilled_away(tmp_path: Path) -> None:
+    b = base()
+    b.hole(10, 10, 3.0)
+    b.pad("top", 10, 10, "circle", 1.0)  # smaller than its hole: nothing is left after drilling
+    b.hole(20, 10, 1.0)
+    b.pad("top", 20, 10, "circle", 2.0)  # a ring round a non-plated hole: copper at the hole wall
+    report = dfm(b, tmp_path)
+    (near,) = [f for f in report.findings if f.rule == "npth_to_copper"]
+    assert near.count == 1 and math.dist(near.locations[0], (20, 10)) < 1.0

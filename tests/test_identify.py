@@ -10,7 +10,7 @@ import pytest
 
 from flyfab.cam.analyze import Analysis, analyze
 from flyfab.cam.cache import LayerCache
-from flyfab.cam.model import Source
+from flyfab.cam.model import Role, Source
 from flyfab.cam.synth import NAMINGS, BoardBuilder, FileRole, example_board
 
 
@@ -108,3 +108,17 @@ def test_x2_beats_a_misleading_name(tmp_path: Path) -> None:
     a = analyze(folder, cache=LayerCache(None))
     got = a.role_of("board-F_Cu-copy.gbr")
     assert got is not None and (got.type, got.side) == ("silkscreen", "top")
+
+
+def test_customer_roles_win_over_all_evidence(tmp_path: Path) -> None:
+    example_board().write(tmp_path)
+    plain = analyze(tmp_path, cache=LayerCache(None), workers=1)
+    silk = next(f for f in plain.files if f.role.type == "silkscreen" and f.role.side == "top")
+    fixed = analyze(tmp_path, cache=LayerCache(None), workers=1, roles={silk.path: Role("other", "none")})
+    changed = next(f for f in fixed.files if f.path == silk.path)
+    assert changed.role == Role("other", "none")
+    assert changed.evidence[0].source is Source.CUSTOMER
+    # The other files are read as before.
+    assert {f.path: f.role for f in fixed.files if f.path != silk.path} == {
+        f.path: f.role for f in plain.files if f.path != silk.path
+    }

@@ -17,7 +17,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -28,7 +28,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from flyfab.cam import drills as drill_summary
-from flyfab.cam import identify, stackup
+from flyfab.cam import edgeplot, identify, stackup
 from flyfab.cam.attributes import Header, read_excellon_header, read_gerber_header
 from flyfab.cam.cache import LayerCache, cache_key, default_cache
 from flyfab.cam.drills import DrillSummary
@@ -116,13 +116,15 @@ def analyze(
     workers: int | None = None,
     progress: Progress = _no_progress,
     areas: frozenset[str] = COPPER_ONLY,
+    roles: Mapping[str, Role] | None = None,
 ) -> Analysis:
     """Analyse an upload (zip, tar.gz or folder). Raises IntakeError if it cannot be read at all.
 
     `areas`: the layer types whose drawn area is built (copper always; DFM adds mask and silkscreen).
+    `roles`: layer roles the customer set for files (by path), stronger than any evidence.
     """
     upload = read_upload(path, limits or IntakeLimits.from_env())
-    return analyze_upload(upload, cache=cache, workers=workers, progress=progress, areas=areas)
+    return analyze_upload(upload, cache=cache, workers=workers, progress=progress, areas=areas, roles=roles)
 
 
 def analyze_upload(
@@ -131,6 +133,7 @@ def analyze_upload(
     workers: int | None = None,
     progress: Progress = _no_progress,
     areas: frozenset[str] = COPPER_ONLY,
+    roles: Mapping[str, Role] | None = None,
 ) -> Analysis:
     started = time.perf_counter()
     cache = cache if cache is not None else default_cache()
@@ -172,6 +175,7 @@ def analyze_upload(
     result.board.generator = board_generator(votes, job.generator if job else None)
     cands = [Candidate(p, kinds[p], headers[p], None) for p in sorted(texts)]
     identify.first_pass(cands, job, result.board.generator, reports)
+    _force(cands, roles)
 
     # Parse: copper with its area (the expensive part), the rest condensed only; drills later.
     gerbers = [c for c in cands if c.kind == "gerber"]
@@ -186,6 +190,7 @@ def analyze_upload(
 
     board_bbox = _extent(c.data for c in cands if c.role is not None and c.role.type in ("outline", "copper"))
     identify.content_pass(cands, board_bbox)
+    _force(cands, roles)
     # A file found to be copper (or another wanted type) only now still needs its area.
     late = [
         c
@@ -204,6 +209,7 @@ def analyze_upload(
 
     ordered_copper = stackup.order_copper(cands)
     _choose_outline(cands, result)
+    _drop_edge_plots(ordered_copper, result)
     for c in cands:
         if c.data is not None:
             result.problems.extend(c.data.problems)
@@ -241,6 +247,20 @@ def analyze_upload(
     result.problems.sort(key=lambda p: (p.path or "", p.code))
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _force(cands: list[Candidate], roles: Mapping[str, Role] | None) -> None:
+    """Roles the customer set win over all evidence; other files' evidence is read as usual."""
+    for c in cands:
+        role = (roles or {}).get(c.path)
+        if role is None or (c.role == role and c.strength is Source.CUSTOMER):
+            continue
+        if c.kind == "excellon" and role.type != "drill":
+            continue  # a drill program cannot be an image
+        c.evidence = [e for e in c.evidence if e.source is not Source.CUSTOMER]
+        c.role, c.strength = None, None
+        c.set(role, Evidence(Source.CUSTOMER, "set by the customer"))
+        c.evidence.insert(0, c.evidence.pop())  # the deciding evidence comes first
 
 
 def _work(args: tuple[str, str, bool]) -> LayerData:
@@ -449,6 +469,29 @@ def _choose_outline(cands: list[Candidate], result: Analysis) -> None:
             "no-outline",
         )
     )
+
+
+def _drop_edge_plots(copper: list[Candidate], result: Analysis) -> None:
+    """Take the board outline out of copper films that have it plotted in (see `edgeplot`)."""
+    if result.board.outline is None:
+        return
+    edge = shapely.boundary(result.board.outline.board)
+    for c in copper:
+        if c.data is None or c.data.islands is None:
+            continue
+        pen = edgeplot.edge_pen(c.data, edge)
+        if pen is None:
+            continue
+        c.data = edgeplot.without_edge_plot(c.data, edge, pen)
+        result.problems.append(
+            Problem(
+                c.path,
+                f"the board outline is drawn into this copper layer ({pen:.3g} mm line); it is a "
+                "drawing, not copper, and was left out",
+                Severity.WARNING,
+                "outline-in-copper",
+            )
+        )
 
 
 def _board(result: Analysis, cands: list[Candidate], copper: list[Candidate]) -> None:

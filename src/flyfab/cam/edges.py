@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import shapely
@@ -62,6 +63,13 @@ class Edges:
 
     def __len__(self) -> int:
         return len(self.p1)
+
+    @cached_property
+    def unit(self) -> Floats:
+        """Each edge's direction as a unit vector."""
+        d = self.p2 - self.p1
+        out: Floats = d / np.maximum(np.hypot(d[:, 0], d[:, 1]), 1e-300)[:, None]
+        return out
 
 
 def edges_of(islands: Geoms) -> Edges:
@@ -156,18 +164,20 @@ def _segment_distance(
 
 
 def _internal(edges: Edges, i: Ints, j: Ints) -> tuple[Floats, Floats, Floats]:
-    """Width across copper for candidate edge pairs; inf where the pair does not face across copper."""
-    inf = np.full(len(i), np.inf)
+    """Width across copper for candidate edge pairs that face each other across copper: the
+    widths and their end points, for the pairs that qualify only."""
     gap = np.abs(edges.pos[i] - edges.pos[j])
     n = edges.ring_len[i]
     adjacent = (edges.ring[i] == edges.ring[j]) & ((gap <= 1) | (gap >= n - 1))
-    ok = ~adjacent
+    # Copper lies to the left of each edge; facing edges run in opposite directions. Cheap tests
+    # first: most candidate pairs are neighbours or parallel sides and need no distances.
+    unit = edges.unit
+    ok = ~adjacent & (np.einsum("ij,ij->i", unit[i], unit[j]) < -math.cos(FACING_ANGLE))
+    i, j = i[ok], j[ok]
     a1, a2, b1, b2 = edges.p1[i], edges.p2[i], edges.p1[j], edges.p2[j]
-    da, db = a2 - a1, b2 - b1
-    la, lb = np.hypot(*da.T), np.hypot(*db.T)
-    ua, ub = da / la[:, None], db / lb[:, None]
-    # Copper lies to the left of each edge; facing edges run in opposite directions.
-    ok &= np.einsum("ij,ij->i", ua, ub) < -math.cos(FACING_ANGLE)
+    ua, ub = unit[i], unit[j]
+    ok = np.ones(len(i), dtype=bool)
+    inf = np.full(len(i), np.inf)
     na = np.stack([-ua[:, 1], ua[:, 0]], axis=1)
     nb = np.stack([-ub[:, 1], ub[:, 0]], axis=1)
     mid_a, mid_b = (a1 + a2) / 2, (b1 + b2) / 2

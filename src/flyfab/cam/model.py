@@ -31,6 +31,7 @@ PLATINGS: tuple[Plating, ...] = ("plated", "non-plated", "mixed")
 class Source(StrEnum):
     """Where a piece of evidence comes from, strongest first."""
 
+    CUSTOMER = "customer"  # the customer corrected the role after seeing the analysis
     X2 = "x2"  # a Gerber X2 file attribute or an Excellon TF comment written by the CAD tool
     JOB = "job"  # a Gerber job file (.gbrjob) naming the file
     NAMING = "naming"  # a CAD tool's file-naming convention

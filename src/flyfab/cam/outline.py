@@ -246,6 +246,16 @@ def find_outline(
     return result
 
 
+# The narrowest cut-out a router can mill: the smallest routing bits fabs use for cut-outs and slots.
+MIN_ROUTED_MM = 0.8
+
+
+def routable(shell: BaseGeometry) -> bool:
+    """Whether a router bit fits inside the contour (its largest inscribed circle is wide enough)."""
+    radius = shapely.maximum_inscribed_circle(shell, 0.01).length
+    return bool(2 * radius >= MIN_ROUTED_MM)
+
+
 # Below this share of its strokes on the board's contours, an edge layer is a drawing (title block,
 # notes, dimensions) and its other closed shapes are not cut-outs.
 DRAWING_COVERAGE = 0.6
@@ -363,6 +373,8 @@ def _choose(shells: list[shapely.Polygon], holds: _Holder, dedicated: bool, pens
     for s in inside:
         if holds.points is not None and shapely.contains_xy(s, holds.points[:, 0], holds.points[:, 1]).any():
             continue  # copper inside: a drawing (drill symbol, component outline), not a hole in the board
+        if not routable(s):
+            continue  # too narrow for any router bit: a drawing (a letter, a mark), not a hole in the board
         if not dedicated:
             s_pen = pens.of(s)
             if pen is not None and (s_pen is None or abs(s_pen - pen) > 1e-4):

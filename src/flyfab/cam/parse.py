@@ -16,12 +16,13 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
-from gerbonara import ExcellonFile, GerberFile
+from gerbonara import ExcellonFile
 from gerbonara.apertures import ExcellonTool
 from gerbonara.cam import FileSettings
 from gerbonara.excellon import parse_allegro_logfile, parse_allegro_ncparam
 from gerbonara.utils import MM, Inch
 
+from flyfab.cam.fastpath import parse_gerber_text
 from flyfab.cam.model import Problem, Severity
 
 MAX_OBJECTS = 3_000_000  # graphic objects one file may expand to (step and repeat included)
@@ -70,7 +71,7 @@ def parse_gerber(path: str, text: str) -> Parsed:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            layer = GerberFile.from_string(text, filename=path)
+            layer = parse_gerber_text(text, filename=path)
         except Exception as err:  # gerbonara raises SyntaxError, ValueError, KeyError, IndexError...
             result.problems.append(
                 Problem(path, f"cannot be read as Gerber: {_message(err)}; re-export it from your CAD tool")

@@ -53,7 +53,7 @@ def analyze_command(
 ) -> None:
     """Tell what an upload of fabrication files holds: layers, board, drills, finest features,
     manufacturability findings, problems."""
-    result, report = _analyse_and_check(path, workers, cache, profile, profiles, show=not as_json)
+    result, report = analyse_and_check(path, workers, cache, profile, profiles, show=not as_json)
     document = to_json(result)
     document["dfm"] = dfm_json(report)
     if out is not None:
@@ -71,9 +71,16 @@ def analyze_command(
         raise typer.Exit(1)
 
 
-def _analyse_and_check(
-    path: Path, workers: int | None, cache: bool, profile: str | None, profiles_file: Path | None, show: bool
+def analyse_and_check(
+    path: Path,
+    workers: int | None,
+    cache: bool,
+    profile: str | None,
+    profiles_file: Path | None,
+    show: bool,
+    areas: frozenset[str] = DFM_AREAS,
 ) -> tuple[Analysis, DfmReport]:
+    """Analyse an upload and check it, or exit with a clear message and code 2."""
     if not path.exists():
         raise fail(f"{path} does not exist: give the .zip, .tar.gz or folder of the fabrication files")
     if workers is not None and workers < 1:
@@ -87,7 +94,7 @@ def _analyse_and_check(
     try:
         limits = IntakeLimits.from_env()
         layer_cache = default_cache() if cache else LayerCache(None)
-        result = _run(path, limits, layer_cache, workers, show=show and sys.stderr.isatty())
+        result = _run(path, limits, layer_cache, workers, areas, show=show and sys.stderr.isatty())
     except IntakeError as e:
         raise fail(str(e)) from None
     return result, check(result, classes, profile)
@@ -105,7 +112,7 @@ def dfm_command(
     """Check whether the factory can build the board: findings with locations and the lowest class.
 
     Exit code 0 when some class can build it, 1 when none can, 2 when the input cannot be read."""
-    result, report = _analyse_and_check(path, workers, cache, profile, profiles, show=not as_json)
+    result, report = analyse_and_check(path, workers, cache, profile, profiles, show=not as_json)
     if as_json:
         print(json.dumps({"schema": "flyfab.dfm/1", "upload": result.name, **dfm_json(report)}, indent=2))
     else:
@@ -114,9 +121,16 @@ def dfm_command(
         raise typer.Exit(1)
 
 
-def _run(path: Path, limits: IntakeLimits, cache: LayerCache, workers: int | None, show: bool) -> Analysis:
+def _run(
+    path: Path,
+    limits: IntakeLimits,
+    cache: LayerCache,
+    workers: int | None,
+    areas: frozenset[str],
+    show: bool,
+) -> Analysis:
     if not show:
-        return analyze(path, limits=limits, cache=cache, workers=workers, areas=DFM_AREAS)
+        return analyze(path, limits=limits, cache=cache, workers=workers, areas=areas)
     with Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
@@ -130,7 +144,7 @@ def _run(path: Path, limits: IntakeLimits, cache: LayerCache, workers: int | Non
         def progress(stage: str, done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        return analyze(path, limits=limits, cache=cache, workers=workers, progress=progress, areas=DFM_AREAS)
+        return analyze(path, limits=limits, cache=cache, workers=workers, progress=progress, areas=areas)
 
 
 @app.command("example")

@@ -106,7 +106,12 @@ RULES: dict[str, Rule] = {
             "{measured} copper layers, outside the {required} the factory can make",
         ),
         Rule("missing_layer", None, False, "{note}"),
-        Rule("drill_outside_board", None, False, "a hole lies {measured} mm outside the board outline"),
+        Rule(
+            "drill_outside_board",
+            None,
+            True,
+            "a hole lies {measured} mm off the board and drills nothing: check the outline and drill file",
+        ),
     ]
 }
 
@@ -220,23 +225,30 @@ def measure_board(a: Analysis, profiles: Profiles) -> list[Instance]:
 def judge(instances: list[Instance], profiles: Profiles, profile: str) -> DfmReport:
     chosen = profiles.get(profile)
     names = profiles.names()
-    blocking = [i for i in instances if not RULES[i.rule].advisory]
+    blocking = [i for i in instances if not RULES[i.rule].advisory and not i.advice]
     min_class = next((n for n in names if all(_accepts(profiles.profiles[n], i) for i in blocking)), None)
-    groups: dict[tuple[str, str | None, str, str | None, object], list[Instance]] = {}
+    groups: dict[tuple[str, str | None, str, str | None, object, str], list[Instance]] = {}
     for i in instances:
         rule = RULES[i.rule]
         if _accepts(chosen, i):
             continue
-        if rule.advisory:
+        if rule.advisory or i.advice:
             severity, better = "warning", None
         else:
             better = next((n for n in names if n != profile and _accepts(profiles.profiles[n], i)), None)
             severity = "upgrade" if better else "error"
         required = _required(chosen, i)
-        key = (i.rule, i.layer, severity, better, tuple(required) if isinstance(required, list) else required)
+        key = (
+            i.rule,
+            i.layer,
+            severity,
+            better,
+            tuple(required) if isinstance(required, list) else required,
+            i.advice,
+        )
         groups.setdefault(key, []).append(i)
     findings = []
-    for (rule_id, layer, severity, better, _), items in groups.items():
+    for (rule_id, layer, severity, better, _, advice), items in groups.items():
         rule = RULES[rule_id]
         # The worst instance: furthest below a minimum (or above a maximum), largest area of advice.
         sign = -1.0 if rule_id == "silk_on_pad" or items[0].bound == "max" else 1.0
@@ -250,7 +262,7 @@ def judge(instances: list[Instance], profiles: Profiles, profile: str) -> DfmRep
             if required is not None
             else ""
         )
-        message = rule.message.format(
+        message = (advice or rule.message).format(
             measured=f"{worst.measured:.3f}".rstrip("0").rstrip(".") if worst.measured is not None else "",
             required=shown_req,
             note=worst.note,

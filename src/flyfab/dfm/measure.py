@@ -28,6 +28,14 @@ from flyfab.cam.model import Plating
 Floats = NDArray[np.float64]
 # Measurements closer together than this are one place to the customer (one neck, one gap).
 SAME_PLACE_MM = 0.5
+# Copper reaching no further than this past a hole's edge is drilled away with the hole.
+DRILLED_AWAY_MM = 0.01
+# A pour: copper at least POUR_WIDTH_MM wide within POUR_RADIUS_MM of a place, on an island at
+# least POUR_AREA_MM2 large. Factories pull pours back from edges and non-plated holes in CAM;
+# traces and pads there they cannot move.
+POUR_WIDTH_MM = 0.6
+POUR_RADIUS_MM = 1.5
+POUR_AREA_MM2 = 20.0
 
 
 @dataclass(frozen=True)
@@ -42,6 +50,9 @@ class Instance:
     # for the board's sides (board_size).
     limit_key: str = ""
     note: str = ""
+    # Set where the factory fixes the place itself instead of refusing the board (pulls a pour back
+    # from the edge, routes a hole too large to drill): a warning with this message, never blocking.
+    advice: str = ""
 
 
 def places(values: Floats, points: Floats) -> list[tuple[float, float, float]]:
@@ -162,7 +173,10 @@ def drill_sizes(a: Analysis, smallest: float, largest: float) -> list[Instance]:
         if h.d > 0 and h.d < smallest:
             found.append(Instance("drill_size", path, h.d, h.x, h.y, "min", "min_drill_mm"))
         elif h.d > largest:
-            found.append(Instance("drill_size", path, h.d, h.x, h.y, "max", "max_drill_mm"))
+            advice = (
+                "hole of {measured} mm is larger than the largest drill ({required} mm): it will be routed"
+            )
+            found.append(Instance("drill_size", path, h.d, h.x, h.y, "max", "max_drill_mm", advice=advice))
     return found
 
 
@@ -177,6 +191,8 @@ def slot_widths(a: Analysis, below: float) -> list[Instance]:
 
 
 def holes_too_close(a: Analysis, below: float) -> list[Instance]:
+    """Holes closer than `below` edge to edge. Hits that overlap are one drilled slot (a common way
+    to draw a slot in a drill file); they are checked as a slot of the hits' width instead."""
     holes = all_holes(a)
     if len(holes) < 2:
         return []
@@ -189,11 +205,23 @@ def holes_too_close(a: Analysis, below: float) -> list[Instance]:
     centre = np.hypot(*(xy[i] - xy[j]).T)
     # The same hole listed in two files (a composite drill file beside per-type ones) is one hole.
     gap = centre - r[i] - r[j]
-    keep = (centre > 1e-3) & (gap < below)
-    mid = (xy[i][keep] + xy[j][keep]) / 2
-    return [
-        Instance("hole_to_hole", holes[int(i[keep][0])][0], v, x, y) for v, x, y in places(gap[keep], mid)
-    ]
+    distinct = centre > 1e-3
+    slot = distinct & (gap < 0)
+    # Hits chained by overlaps form one slot: no hole-to-hole distance inside a chain.
+    n = len(holes)
+    graph = coo_matrix((np.ones(int(slot.sum()), dtype=np.int8), (i[slot], j[slot])), shape=(n, n))
+    _, chain = connected_components(graph, directed=False)
+    near = distinct & (gap >= 0) & (gap < below) & (chain[i] != chain[j])
+    mid = (xy[i] + xy[j]) / 2
+    found: list[Instance] = []
+    if near.any():
+        path = holes[int(i[near][0])][0]
+        found += [Instance("hole_to_hole", path, v, x, y) for v, x, y in places(gap[near], mid[near])]
+    if slot.any():
+        width = 2 * np.minimum(r[i], r[j])[slot]
+        path = holes[int(i[slot][0])][0]
+        found += [Instance("slot_width", path, v, x, y) for v, x, y in places(width, mid[slot])]
+    return found
 
 
 def annular_rings(a: Analysis, below: float) -> list[Instance]:
@@ -226,8 +254,12 @@ def annular_rings(a: Analysis, below: float) -> list[Instance]:
         rings[path] = ring
         if path in outer_paths:
             has_pad_outer |= ~np.isnan(ring)
+    # A hole of unstated plating whose copper nowhere reaches past its edge has a pad drawn at the
+    # hole's size (the way tools draw a mechanical hole): the drill removes it, nothing is plated.
+    widest = np.nanmax(np.vstack(list(rings.values())), axis=0, initial=-np.inf)
+    drawn_at_hole_size = ~stated & (widest <= DRILLED_AWAY_MM)
     found: list[Instance] = []
-    check = stated | has_pad_outer
+    check = (stated | has_pad_outer) & ~drawn_at_hole_size
     for path, ring in rings.items():
         values = np.where(np.isnan(ring), 0.0 if path in outer_paths else np.inf, ring)
         bad = check & (values < below)
@@ -252,25 +284,52 @@ def copper_to_edge(a: Analysis, below: float) -> list[Instance]:
     edges = _board_edges(a)
     if edges is None:
         return []
-    return _near(a, "copper_to_edge", edges, below)
+    advice = "copper pour {measured} mm from the board edge: the factory pulls it back to {required} mm"
+    return _near(a, "copper_to_edge", edges, below, advice)
 
 
-def _near(a: Analysis, rule: str, target: BaseGeometry, below: float) -> list[Instance]:
+def _near(
+    a: Analysis, rule: str, target: BaseGeometry, below: float, advice: str, drilled: bool = False
+) -> list[Instance]:
+    """Copper within `below` of the target. With `drilled`, the target is holes, and copper inside
+    them is drilled away first (a pad drawn smaller than its non-plated hole leaves nothing)."""
     found: list[Instance] = []
     shapely.prepare(target)
     zone = shapely.buffer(target, below, quad_segs=4)
     for path, data in copper_layers(a):
         assert data.islands is not None
         close = data.islands[shapely.dwithin(data.islands, target, below)]
-        values, points = [], []
+        if drilled and len(close):
+            # The drill takes the copper inside the hole, and its wall tolerance the hair beside it.
+            close = shapely.get_parts(shapely.difference(close, shapely.buffer(target, DRILLED_AWAY_MM)))
+            close = close[shapely.area(close) > 1e-6]
+        values, points, pour = [], [], []
         for island in close:
+            big = island.area >= POUR_AREA_MM2
             for piece in _nearby_pieces(island, zone):
                 line = shapely.shortest_line(piece, target)
                 values.append(float(line.length))
-                points.append(np.asarray(line.coords[0]))
-        if values:
-            found += [Instance(rule, path, v, x, y) for v, x, y in places(np.array(values), np.array(points))]
+                at = np.asarray(line.coords[0])
+                points.append(at)
+                pour.append(big and _wide_near(island, piece))
+        if not values:
+            continue
+        kinds = np.array(pour)
+        v, p = np.array(values), np.array(points)
+        for is_pour in (False, True):
+            pick = kinds == is_pour
+            found += [
+                Instance(rule, path, value, x, y, advice=advice if is_pour else "")
+                for value, x, y in places(v[pick], p[pick])
+            ]
     return found
+
+
+def _wide_near(island: BaseGeometry, piece: BaseGeometry) -> bool:
+    """Whether the island is at least POUR_WIDTH_MM wide somewhere near the piece of it that is
+    too close: the piece belongs to a pour, not to a trace or a pad."""
+    local = island.intersection(piece.buffer(POUR_RADIUS_MM, quad_segs=4))
+    return not local.buffer(-POUR_WIDTH_MM / 2, quad_segs=2).is_empty
 
 
 def _nearby_pieces(island: BaseGeometry, zone: BaseGeometry) -> Iterable[BaseGeometry]:
@@ -285,17 +344,25 @@ def npth_to_copper(a: Analysis, below: float) -> list[Instance]:
     if not holes:
         return []
     circles = shapely.buffer(shapely.points([[h.x, h.y] for h in holes]), [h.d / 2 for h in holes])
-    return _near(a, "npth_to_copper", shapely.union_all(circles), below)
+    advice = "copper pour {measured} mm from a non-plated hole: the factory clears it to {required} mm"
+    return _near(a, "npth_to_copper", shapely.union_all(circles), below, advice, drilled=True)
 
 
 def holes_outside(a: Analysis) -> list[Instance]:
+    """Holes that drill no board at all: their whole disc lies off the board (beside it or in a
+    cut-out). A hole whose disc touches the board is an edge hole (castellation, mouse bite) or
+    the drawn outline of the hole itself, and is not reported."""
     outline = a.board.outline
     if outline is None:
         return []
-    board = shapely.buffer(outline.board, 1e-3)
+    board = outline.board
+    shapely.prepare(board)
     found = []
     for path, hole, _ in all_holes(a):
         p = shapely.Point(hole.x, hole.y)
-        if not board.contains(p):
-            found.append(Instance("drill_outside_board", path, float(board.distance(p)), hole.x, hole.y))
+        if board.contains(p):
+            continue
+        off = float(board.distance(p)) - hole.d / 2
+        if off > DRILLED_AWAY_MM:
+            found.append(Instance("drill_outside_board", path, off, hole.x, hole.y))
     return found

@@ -1,0 +1,90 @@
+"""Polygon booleans with Clipper2 (through pyclipr), for layers of many thousands of shapes.
+
+GEOS merges overlapping shapes pairwise in a cascade, each step a full overlay; Clipper2 sweeps all
+edges of all shapes once (Vatti's algorithm) on an integer grid, and cuts a shape by any number of
+overlapping cutters without merging the cutters first. On the copper layers of the corpus drawing
+a layer this way is several times faster (docs/benchmarks.md). The grid is 1 nm, far below the
+2.5 µm to which curves are already approximated, so nothing measurable moves.
+
+Shapes travel between the steps as rings: arrays of points, shells counter-clockwise and holes
+clockwise, so that the non-zero fill rule gives the union of everything drawn.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyclipr
+import shapely
+from numpy.typing import NDArray
+
+SCALE = 1_000_000  # grid steps per millimetre
+
+Geoms = NDArray[np.object_]
+Ring = NDArray[np.float64]
+
+
+def rings(polys: Geoms) -> list[Ring]:
+    """Every ring of the polygons, shells counter-clockwise and holes clockwise."""
+    polys = shapely.get_parts(polys)  # a MultiPolygon's rings are those of its parts
+    polys = polys[shapely.get_type_id(polys) == 3]
+    if len(polys) == 0:
+        return []
+    oriented = shapely.orient_polygons(polys)
+    coords, ring = shapely.get_coordinates(shapely.get_rings(oriented), return_index=True)
+    cuts = np.flatnonzero(np.diff(ring)) + 1
+    return np.split(coords, cuts)
+
+
+def _clipper() -> Any:
+    clipper = pyclipr.Clipper()
+    clipper.scaleFactor = SCALE
+    return clipper
+
+
+def difference(subject: list[Ring], cutters: list[Ring]) -> list[Ring]:
+    """What of `subject` no cutter covers, as oriented rings."""
+    clipper = _clipper()
+    clipper.addPaths(subject, pyclipr.Subject)
+    clipper.addPaths(cutters, pyclipr.Clip)
+    out: list[Ring] = clipper.execute(pyclipr.Difference, pyclipr.FillRule.NonZero)
+    return out
+
+
+def union(parts: list[Ring]) -> Geoms:
+    """The union of oriented rings as disjoint shapely polygons (with their holes)."""
+    if not parts:
+        return np.empty(0, dtype=object)
+    clipper = _clipper()
+    clipper.addPaths(parts, pyclipr.Subject)
+    return _polygons(clipper.execute2(pyclipr.Union, pyclipr.FillRule.NonZero))
+
+
+def _polygons(tree: Any) -> Geoms:
+    """A Clipper poly tree as shapely polygons, built in bulk: shells, their holes, and the
+    islands inside holes as polygons of their own."""
+    coords: list[Ring] = []
+    owner: list[int] = []
+    todo = list(tree.children)
+    shells = 0
+    while todo:
+        shell = todo.pop()
+        for hole in shell.children:
+            todo.extend(hole.children)
+        if len(shell.polygon) < 3:
+            continue
+        for path in (shell, *shell.children):
+            ring = path.polygon
+            if len(ring) >= 3:
+                coords.append(np.vstack([ring, ring[:1]]))
+                owner.append(shells)
+        shells += 1
+    if not coords:
+        return np.empty(0, dtype=object)
+    points = np.concatenate(coords)
+    ring_of_point = np.repeat(np.arange(len(coords)), [len(c) for c in coords])
+    linear = shapely.linearrings(points, indices=ring_of_point)
+    owners = np.asarray(owner)
+    polys: Geoms = shapely.polygons(linear, indices=owners)
+    return polys

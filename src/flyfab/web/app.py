@@ -1,0 +1,100 @@
+"""The web application: the JSON API under /api/v1, the pages, static files, and one way of saying
+what went wrong (JSON for the API, a page for people)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from flyfab import __version__
+from flyfab.services.errors import ServiceError
+from flyfab.services.platform import Platform
+from flyfab.web import api, pages
+
+STATIC = Path(__file__).parent / "static"
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+        "script-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+    ),
+}
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _validation_message(err: RequestValidationError) -> str:
+    parts = []
+    for e in err.errors()[:5]:
+        where = ".".join(str(x) for x in e.get("loc", ()) if x not in ("body", "query", "path"))
+        parts.append(f"{where or 'request'}: {e.get('msg', 'invalid')}")
+    return "; ".join(parts) or "the request is not valid"
+
+
+def create_app(platform: Platform) -> FastAPI:
+    app = FastAPI(
+        title="flyfab",
+        version=__version__,
+        description="The online factory of a circuit-board maker: upload, check, price, order, track.",
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+        redoc_url=None,
+    )
+    app.state.platform = platform
+    app.include_router(api.router, prefix="/api/v1", tags=["api"])
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.middleware("http")
+    async def headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        for key, value in SECURITY_HEADERS.items():
+            if key == "Content-Security-Policy" and request.url.path in ("/docs", "/openapi.json"):
+                continue  # the API explorer loads its own scripts
+            response.headers.setdefault(key, value)
+        if platform.settings.secure_cookies:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
+
+    @app.exception_handler(ServiceError)
+    async def service_error(request: Request, err: ServiceError) -> Response:
+        if _is_api(request):
+            return api.error_response(err.status, err.code, err.message, **err.details)
+        return pages.error_page(request, err.status, err.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, err: RequestValidationError) -> Response:
+        message = _validation_message(err)
+        if _is_api(request):
+            return api.error_response(422, "invalid", message)
+        return pages.error_page(request, 422, message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, err: StarletteHTTPException) -> Response:
+        message = {404: "no such page", 405: "this method is not allowed here"}.get(
+            err.status_code, str(err.detail)
+        )
+        if _is_api(request) or request.headers.get("accept", "").startswith("application/json"):
+            return api.error_response(
+                err.status_code, "not_found" if err.status_code == 404 else "error", message
+            )
+        return pages.error_page(request, err.status_code, message)
+
+    @app.get("/healthz", include_in_schema=False)
+    def health() -> JSONResponse:
+        return JSONResponse({"ok": True, "version": __version__})
+
+    return app
+
+
+__all__ = ["HTMLResponse", "create_app"]

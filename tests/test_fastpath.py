@@ -1,0 +1,102 @@
+"""The parser's shortcut must give gerbonara's own result, object for object, on every real file,
+and the Clipper-based union the same area as GEOS'."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import shapely
+from gerbonara import GerberFile
+
+from flyfab.cam import clipping, islands
+from flyfab.cam.fastpath import parse_gerber_text
+from flyfab.cam.sniff import Kind, sniff
+from tests.conftest import CORPUS
+
+
+def _gerbers() -> list[Path]:
+    found = []
+    for path in sorted((CORPUS / "boards").rglob("*")):
+        if path.is_file() and sniff(path.name, path.read_bytes()).kind is Kind.GERBER:
+            found.append(path)
+    return found
+
+
+def _describe(obj: Any) -> tuple[Any, ...]:
+    if hasattr(obj, "outline"):
+        return ("region", obj.outline, obj.arc_centers, obj.polarity_dark, obj.unit)
+    return (type(obj).__name__, sorted((k, repr(v)) for k, v in vars(obj).items()))
+
+
+GERBERS = _gerbers()
+
+
+def test_the_corpus_has_gerbers_with_regions() -> None:
+    # The shortcut is only exercised where regions are drawn; the corpus must hold such files.
+    assert len(GERBERS) > 150
+    assert sum("G36" in p.read_text(errors="replace") for p in GERBERS) > 30
+
+
+@pytest.mark.parametrize("path", GERBERS, ids=lambda p: str(p.relative_to(CORPUS / "boards")))
+def test_same_objects_as_gerbonara(path: Path) -> None:
+    text = sniff(path.name, path.read_bytes()).text
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            theirs = GerberFile.from_string(text, filename=path.name)
+        except Exception as err:
+            # Where gerbonara refuses a file the shortcut must refuse it too.
+            with pytest.raises(type(err)):
+                parse_gerber_text(text, filename=path.name)
+            return
+        ours = parse_gerber_text(text, filename=path.name)
+    assert len(ours.objects) == len(theirs.objects)
+    for a, b in zip(ours.objects, theirs.objects, strict=True):
+        assert _describe(a) == _describe(b)
+    assert ours.unit == theirs.unit
+    assert ours.file_attrs == theirs.file_attrs
+
+
+def test_clipper_union_matches_geos() -> None:
+    rng = np.random.default_rng(7)
+    centres = rng.uniform(0, 20, size=(400, 2))
+    pads = shapely.buffer(shapely.points(centres), rng.uniform(0.2, 1.5, 400), quad_segs=8)
+    frame = shapely.box(2, 2, 18, 18).difference(shapely.box(5, 5, 15, 15))
+    shapes = islands.as_array([*pads, frame])
+    ours = clipping.union(clipping.rings(shapes))
+    geos = shapely.union_all(shapes)
+    assert abs(shapely.area(ours).sum() - geos.area) < 1e-6 * geos.area
+    # Clipper works on a 1 nm grid: no boundary moves by more than that.
+    assert shapely.hausdorff_distance(shapely.union_all(ours), geos) < 1e-5
+    assert len(ours) == len(shapely.get_parts(geos))
+    # Disjoint: no two islands overlap.
+    tree = shapely.STRtree(ours)
+    a, b = tree.query(ours, predicate="overlaps")
+    assert not np.any(a != b)
+
+
+def test_clipper_difference_keeps_holes_and_islands() -> None:
+    # A pad ring: a square with a round hole, an island of copper inside the hole, a cutter across.
+    square = shapely.box(0, 0, 10, 10).difference(shapely.Point(5, 5).buffer(3, quad_segs=16))
+    dot = shapely.Point(5, 5).buffer(1, quad_segs=16)
+    cutter = shapely.box(-1, 4.5, 11, 5.5)
+    subject = clipping.rings(islands.as_array([square, dot]))
+    cut = clipping.union(clipping.difference(subject, clipping.rings(islands.as_array([cutter]))))
+    expected = shapely.union_all([square, dot]).difference(cutter)
+    assert abs(shapely.area(cut).sum() - expected.area) < 1e-6
+    assert len(cut) == len(shapely.get_parts(expected))
+
+
+def test_clipper_rings_of_multipolygons() -> None:
+    two = shapely.MultiPolygon([shapely.box(0, 0, 1, 1), shapely.box(2, 0, 3, 1)])
+    cut = clipping.union(
+        clipping.difference(
+            clipping.rings(islands.as_array([shapely.box(-1, -1, 4, 2)])),
+            clipping.rings(islands.as_array([two])),
+        )
+    )
+    assert abs(shapely.area(cut).sum() - (15 - 2)) < 1e-6

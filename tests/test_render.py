@@ -1,0 +1,181 @@
+"""Pictures of boards built here: what shows at known places, a golden image, the SVG, the CLI.
+
+The golden pictures in tests/golden/ are of the example board flyfab generates itself. To renew
+them after a deliberate change of the look: FLYFAB_RENEW_GOLDEN=1 pytest tests/test_render.py,
+then look at the new pictures before committing them.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from flyfab.cam.analyze import Analysis, analyze
+from flyfab.cam.cache import LayerCache
+from flyfab.cam.synth import BoardBuilder, example_board
+from flyfab.dfm import DFM_AREAS, check, load_profiles
+from flyfab.render import ColorError, palette, render_board
+from flyfab.render.colors import FINISHES, MASKS, SILKS
+from flyfab.render.raster import Canvas, to_image
+from flyfab.render.scene import Scene, board_view
+
+GOLDEN = Path(__file__).parent / "golden"
+WIDTH = 600
+
+
+@cache
+def _example(tmp: str) -> Analysis:
+    folder = Path(tmp) / "example"
+    example_board().write(folder)
+    return analyze(folder, cache=LayerCache(None), workers=1, areas=DFM_AREAS | {"solderpaste"})
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory: pytest.TempPathFactory) -> Analysis:
+    return _example(str(tmp_path_factory.mktemp("render")))
+
+
+def _pixel(image: Image.Image, scene: Scene, x: float, y: float) -> tuple[int, int, int, int]:
+    ((px, py),) = Canvas(scene, image.width).pixels(np.array([[x, y]]))
+    value = image.getpixel((int(px), int(py)))
+    assert isinstance(value, tuple)
+    return value[0], value[1], value[2], value[3]
+
+
+def _close(rgba: tuple[int, int, int, int], color: str, tolerance: int = 12) -> bool:
+    want = [int(color[i : i + 2], 16) for i in (1, 3, 5)]
+    return rgba[3] > 240 and all(abs(a - b) <= tolerance for a, b in zip(rgba[:3], want, strict=True))
+
+
+def test_top_view_shows_what_the_factory_makes(example: Analysis) -> None:
+    colors = palette("green", "white", "enig")
+    scene = board_view(example, "top", colors)
+    assert scene is not None
+    image = to_image(scene, WIDTH)
+    # A resistor pad, opened in the mask: the finish.
+    assert _close(_pixel(image, scene, 23.175, 21.0), colors.finish)
+    # A mounting hole, the cut-out, and the space beside the board: nothing.
+    assert _pixel(image, scene, 4.0, 26.0)[3] == 0
+    assert _pixel(image, scene, 25.0, 4.5)[3] == 0
+    assert _pixel(image, scene, -0.6, 15.0)[3] == 0
+    # Bare laminate under the mask, away from any copper on top.
+    assert _close(_pixel(image, scene, 45.0, 27.0), colors.mask)
+    # A 0.25 mm trace under the mask shows lighter (sampled in its middle at 12 px/mm).
+    assert _close(_pixel(image, scene, 25.9, 21.0), colors.mask_over_copper, 40)
+
+
+def test_bottom_view_is_mirrored(example: Analysis) -> None:
+    colors = palette("blue", "white", "hasl")
+    scene = board_view(example, "bottom", colors)
+    assert scene is not None and scene.mirror
+    image = to_image(scene, WIDTH)
+    # The ground pour covers the bottom: mask over copper, except at the holes.
+    assert _close(_pixel(image, scene, 35.0, 12.0), colors.mask_over_copper)
+    assert _pixel(image, scene, 46.0, 4.0)[3] == 0
+    # Seen from below, the mounting hole at x = 46 lies on the left of the picture.
+    ((px, _),) = Canvas(scene, WIDTH).pixels(np.array([[46.0, 4.0]]))
+    assert px < WIDTH / 4
+
+
+def _diff(a: Image.Image, b: Image.Image) -> tuple[float, float]:
+    x = np.asarray(a.convert("RGBA"), dtype=np.int16)
+    y = np.asarray(b.convert("RGBA"), dtype=np.int16)
+    assert x.shape == y.shape, (x.shape, y.shape)
+    d = np.abs(x - y).max(axis=2)
+    return float(d.mean()), float((d > 48).mean())
+
+
+@pytest.mark.parametrize("side", ["top", "bottom"])
+def test_golden_pictures(example: Analysis, side: str, tmp_path: Path) -> None:
+    scene = board_view(example, side, palette())
+    assert scene is not None
+    image = to_image(scene, WIDTH)
+    golden = GOLDEN / f"example-{side}.png"
+    if os.environ.get("FLYFAB_RENEW_GOLDEN"):
+        GOLDEN.mkdir(exist_ok=True)
+        image.save(golden)
+    mean, far = _diff(image, Image.open(golden))
+    # Anti-aliasing and library versions may move edge pixels a little; a moved feature moves many.
+    assert mean < 1.5, mean
+    assert far < 0.003, far
+
+
+def test_golden_test_catches_a_changed_board(example: Analysis, tmp_path: Path) -> None:
+    # The tolerance must not hide a real difference: one missing via on the example board.
+    b = example_board()
+    folder = tmp_path / "changed"
+    b.via(12.0, 5.0, 0.3, 0.6)
+    b.write(folder)
+    changed = analyze(folder, cache=LayerCache(None), workers=1, areas=DFM_AREAS)
+    scene = board_view(changed, "top", palette())
+    assert scene is not None
+    mean, far = _diff(to_image(scene, WIDTH), Image.open(GOLDEN / "example-top.png"))
+    assert far > 0.0001 or mean > 0.05
+
+
+def test_every_picture_is_written(example: Analysis, tmp_path: Path) -> None:
+    report = check(example, load_profiles())
+    done = render_board(example, tmp_path, 400, palette(), report)
+    names = {p.name for p in done.all}
+    assert {"top.svg", "top.png", "bottom.svg", "bottom.png", "dfm-top.svg", "dfm-top.png"} <= names
+    assert len(done.layers) == 2 * len(example.files)
+    for p in done.all:
+        assert p.stat().st_size > 0
+        if p.suffix == ".png":
+            assert Image.open(p).width == 400
+        else:
+            root = ET.parse(p).getroot()  # well-formed
+            assert root.tag.endswith("svg")
+
+
+def test_dfm_overlay_marks_each_finding(tmp_path: Path) -> None:
+    b = BoardBuilder(name="overlay")
+    b.outline_rect(0, 0, 30, 20)
+    b.trace("top", [(5, 10), (20, 10)], 0.05)  # too thin for any class
+    b.via(25, 15, 0.4, 0.8)
+    b.write(tmp_path / "board")
+    a = analyze(tmp_path / "board", cache=LayerCache(None), workers=1, areas=DFM_AREAS)
+    report = check(a, load_profiles())
+    thin = next(f for f in report.findings if f.rule == "trace_width")
+    render_board(a, tmp_path / "out", 300, palette(), report)
+    root = ET.parse(tmp_path / "out" / "dfm-top.svg").getroot()
+    ns = "{http://www.w3.org/2000/svg}"
+    circles = [(float(c.get("cx", "nan")), float(c.get("cy", "nan"))) for c in root.iter(f"{ns}circle")]
+    for x, y in thin.locations:
+        assert any(abs(cx - x) < 1e-3 and abs(cy - y) < 1e-3 for cx, cy in circles)
+    assert any("trace_width" in (t.text or "") for t in root.iter(f"{ns}text"))
+    # The plain top view carries no markers.
+    assert not list(ET.parse(tmp_path / "out" / "top.svg").getroot().iter(f"{ns}circle"))
+
+
+def test_unknown_colour_names_the_choices() -> None:
+    with pytest.raises(ColorError, match="purple"):
+        palette(mask="pink")
+    assert "enig" in FINISHES and "black" in SILKS and "green" in MASKS
+
+
+def _flyfab(*args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "flyfab", *args]
+    return subprocess.run(command, capture_output=True, text=True, check=False)
+
+
+def test_cli_render(tmp_path: Path) -> None:
+    upload = tmp_path / "example.zip"
+    example_board().write_zip(upload)
+    done = _flyfab("render", str(upload), "--out", str(tmp_path / "pics"), "--width", "320", "--mask", "red")
+    assert done.returncode == 0, done.stderr
+    assert Image.open(tmp_path / "pics" / "top.png").width == 320
+    assert (tmp_path / "pics" / "dfm-bottom.svg").exists()
+    bad = _flyfab("render", str(upload), "--out", str(tmp_path / "x"), "--mask", "pink")
+    assert bad.returncode == 2 and "pink" in bad.stderr and "Traceback" not in bad.stderr
+    assert not (tmp_path / "x").exists()
+    bad = _flyfab("render", str(upload), "--out", str(tmp_path / "y"), "--width", "0")
+    assert bad.returncode == 2 and "width" in bad.stderr
