@@ -147,3 +147,48 @@ def test_cli_plans_the_demo_factory_end_to_end(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "Work centres" in result.output and "lamination" in result.output
     assert "P0039" in result.output and "40 orders planned" in result.output
+
+
+def test_cli_replans_from_the_previous_plan_json(tmp_path: Path) -> None:
+    (tmp_path / "tiny.toml").write_text(TINY)
+    orders = [json.loads(order(i).model_dump_json(exclude_none=True)) for i in range(8)]
+    first = tmp_path / "first.json"
+    first.write_text(json.dumps({"start": MONDAY.isoformat(), "panels": orders}))
+    runner = CliRunner()
+    factory = ["--factory", str(tmp_path / "tiny.toml"), "--time-limit", "3"]
+    result = runner.invoke(app, ["plan", str(first), *factory, "--out", str(tmp_path / "a")])
+    assert result.exit_code == 0, result.output
+    before = json.loads((tmp_path / "a" / "plan.json").read_text())
+    now = MONDAY + timedelta(hours=4)
+    rush = json.loads(order(50, release=now, due=now + timedelta(days=1)).model_dump_json(exclude_none=True))
+    second = tmp_path / "second.json"
+    second.write_text(json.dumps({"start": MONDAY.isoformat(), "panels": [*orders, rush]}))
+    result = runner.invoke(
+        app,
+        [
+            "plan",
+            str(second),
+            *factory,
+            "--json",
+            "--previous",
+            str(tmp_path / "a" / "plan.json"),
+            "--now",
+            now.isoformat(),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    after = json.loads(result.output)
+    new = {(op["order"], op["step"]): op for op in after["operations"]}
+    started = [op for op in before["operations"] if op["start"] < now.isoformat(timespec="minutes")]
+    assert started
+    for op in started:
+        again = new[(op["order"], op["step"])]
+        assert (again["machine"], again["start"], again["end"]) == (op["machine"], op["start"], op["end"])
+    assert any(o["id"] == "O50" for o in after["orders"])
+    assert (
+        runner.invoke(
+            app, ["plan", str(second), *factory, "--previous", str(second), "--now", now.isoformat()]
+        ).exit_code
+        == 2
+    )
+    assert runner.invoke(app, ["plan", str(second), *factory, "--now", now.isoformat()]).exit_code == 2

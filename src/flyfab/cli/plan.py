@@ -23,8 +23,8 @@ from flyfab.planning.factory import Factory, FactoryError, load_factory
 from flyfab.planning.instances import InstanceError, read_fjsp, read_jobshop
 from flyfab.planning.orders import InputError, read_input
 from flyfab.planning.problem import Problem, Schedule
-from flyfab.planning.report import centre_loads, order_results, plan_json
-from flyfab.planning.scheduler import Goal, Plan, plan
+from flyfab.planning.report import PlanFileError, centre_loads, order_results, plan_json, read_booked
+from flyfab.planning.scheduler import Goal, Plan, plan, replan_booked
 from flyfab.planning.shop import solve_shop
 from flyfab.planning.validate import violations
 
@@ -64,6 +64,11 @@ def plan_command(
         bool, typer.Option("--fjsp", help="The --jobshop file is a flexible job shop (Brandimarte format).")
     ] = False,
     workers: Annotated[int, typer.Option(help="CP-SAT workers (cores).")] = 2,
+    previous: Annotated[
+        Path | None,
+        typer.Option("--previous", help="Re-plan: the earlier plan.json; what started before --now stays."),
+    ] = None,
+    now: Annotated[str | None, typer.Option("--now", help="Re-plan: the moment (ISO date-time).")] = None,
 ) -> None:
     """Plan panels through the factory's work centres: completion and lateness per order, utilisation
     per work centre, Gantt charts. Exit code 1 when some order could not be planned (the rest is)."""
@@ -96,13 +101,33 @@ def plan_command(
     begin = moment or data.start or min((o.release for o in data.orders if o.release), default=None)
     if begin is None:
         begin = datetime.now().replace(second=0, microsecond=0)
-    result = _solve_with_progress(
-        lambda progress: plan(
-            factory, data.orders, begin, time_limit, workers, goal_of(goal), progress=progress
-        ),
-        time_limit,
-        show=not as_json and sys.stderr.isatty(),
-    )
+    if (previous is None) != (now is None):
+        raise fail("re-planning needs both --previous PLAN.json and --now")
+    show = not as_json and sys.stderr.isatty()
+    if previous is not None and now is not None:
+        try:
+            moment_now = datetime.fromisoformat(now)
+        except ValueError:
+            raise fail(f"--now {now!r} is not an ISO date-time") from None
+        try:
+            earlier_start, earlier = read_booked(json.loads(previous.read_text()), str(previous))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, PlanFileError) as e:
+            raise fail(f"cannot use {previous}: {e}") from None
+        result = _solve_with_progress(
+            lambda progress: replan_booked(
+                earlier_start, earlier, factory, data.orders, moment_now, time_limit, workers, progress
+            ),
+            time_limit,
+            show=show,
+        )
+    else:
+        result = _solve_with_progress(
+            lambda progress: plan(
+                factory, data.orders, begin, time_limit, workers, goal_of(goal), progress=progress
+            ),
+            time_limit,
+            show=show,
+        )
     result.issues[:0] = data.issues
     broken = violations(result.problem, result.schedule)
     if broken:  # never expected: the planner returns only validated schedules

@@ -12,7 +12,7 @@ from flyfab.planning.calendar import ship_date
 from flyfab.planning.explain import Lateness, why_late
 from flyfab.planning.factory import Factory, parse_days
 from flyfab.planning.problem import tardiness
-from flyfab.planning.scheduler import Plan
+from flyfab.planning.scheduler import Booked, Plan
 
 PLAN_SCHEMA = "flyfab.plan/1"
 
@@ -177,3 +177,31 @@ def plan_json(plan: Plan, factory: Factory) -> dict[str, Any]:
         ],
         "problems": [{"order": i.order, "reason": i.reason, "planned": i.planned} for i in plan.issues],
     }
+
+
+class PlanFileError(ValueError):
+    """A previous plan that cannot be read back."""
+
+
+def read_booked(document: Any, source: str) -> tuple[datetime, list[Booked]]:
+    """The start and the operations of a `flyfab.plan/1` document, for re-planning."""
+    if not isinstance(document, dict) or document.get("schema") != PLAN_SCHEMA:
+        raise PlanFileError(
+            f"{source}: not a {PLAN_SCHEMA} document (written by flyfab plan --json or --out)"
+        )
+    try:
+        start = datetime.fromisoformat(document["start"])
+        out = [
+            Booked(
+                str(op["order"]),
+                int(op["step"]),
+                str(op["machine"]),
+                int((datetime.fromisoformat(op["start"]) - start).total_seconds() // 60),
+                int((datetime.fromisoformat(op["end"]) - start).total_seconds() // 60),
+                int(op.get("cycle", -1)),
+            )
+            for op in document["operations"]
+        ]
+    except (KeyError, TypeError, ValueError) as e:
+        raise PlanFileError(f"{source}: an operation cannot be read ({e!r})") from None
+    return start, out

@@ -222,6 +222,27 @@ def plan(
     return solve(built, left, workers, goal, progress=progress)
 
 
+@dataclass(frozen=True)
+class Booked:
+    """An operation of an earlier plan, by names: which order's step, on which machine, when
+    (minutes from that plan's start), in which batch cycle."""
+
+    order: str
+    step: int
+    machine: str
+    start: int
+    end: int
+    cycle: int = -1
+
+
+def booked(plan: Plan) -> list[Booked]:
+    p = plan.problem
+    return [
+        Booked(p.jobs[s.job].name, s.step, p.machines[s.machine].name, s.start, s.end, s.batch)
+        for s in plan.schedule.slots
+    ]
+
+
 def replan(
     current: Plan,
     factory: Factory,
@@ -234,32 +255,47 @@ def replan(
     """A new plan at `now` for `orders` (those of the current plan and any new ones): operations
     that started before `now` stay exactly where they are; the others may only move to reduce the
     weighted tardiness, and otherwise keep their place."""
+    return replan_booked(current.start, booked(current), factory, orders, now, time_limit, workers, progress)
+
+
+def replan_booked(
+    start: datetime,
+    previous: list[Booked],
+    factory: Factory,
+    orders: list[PanelOrder],
+    now: datetime,
+    time_limit: float = 30.0,
+    workers: int = 2,
+    progress: Progress | None = None,
+) -> Plan:
+    """`replan` from an earlier plan given by names (as `plan.json` has it) that started at `start`.
+    Operations of orders no longer asked for, or of steps or machines the factory no longer has,
+    are dropped; an order whose route changed keeps only the steps that still match."""
     t0 = time.perf_counter()
-    built = build(factory, orders, current.start)
-    cut = minutes_from(current.start, now)
-    old_index = {o.id: j for j, o in enumerate(current.built.orders)}
+    built = build(factory, orders, start)
+    cut = minutes_from(start, now)
+    job_of = {o.id: j for j, o in enumerate(built.orders)}
+    machine_of = {name: i for i, name in enumerate(built.machine_names)}
     frozen: dict[tuple[int, int], Slot] = {}
     kept: list[Slot] = []
-    for j, order in enumerate(built.orders):
-        old = old_index.get(order.id)
-        if old is None:
+    for b in previous:
+        j, m = job_of.get(b.order), machine_of.get(b.machine)
+        if j is None or m is None or b.step >= len(built.problem.jobs[j].operations):
             continue
-        for s in current.schedule.slots:
-            if s.job != old:
-                continue
-            moved = Slot(j, s.step, s.machine, s.start, s.end, s.batch)
-            if s.start < cut:
-                frozen[(j, s.step)] = moved
-            kept.append(moved)
+        if built.problem.jobs[j].operations[b.step].duration_on(m) != b.end - b.start:
+            continue  # the step changed since (another machine or time): plan it anew
+        slot = Slot(j, b.step, m, b.start, b.end, b.cycle)
+        if b.start < cut:
+            frozen[(j, b.step)] = slot
+        kept.append(slot)
     # The previous plan, with the new orders added by dispatch, is where unstarted work should stay.
-    previous = Schedule(kept)
     plan = solve(
         built,
         time_limit - (time.perf_counter() - t0),
         workers,
         "tardiness",
         frozen=frozen,
-        previous=previous,
+        previous=Schedule(kept),
         not_before=cut,
         progress=progress,
     )

@@ -8,10 +8,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from flyfab.pricing import PriceBook, load_price_book
-
 from flyfab.config import Settings
 from flyfab.dfm import Profiles, load_profiles
+from flyfab.pricing import PriceBook, load_price_book
 from flyfab.store import Database, FileStore
 
 if TYPE_CHECKING:
