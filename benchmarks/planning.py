@@ -197,8 +197,27 @@ def summary(results: dict[str, Any]) -> str:
             f"{better} / {len(items) - better - worse} / {worse} |"
         )
     if "factory" in results:
+        f = results["factory"]
         lines.append("")
-        lines.append(json.dumps(results["factory"], indent=2))
+        lines.append(
+            f"Demo factory: {f['orders']} panels, {f['operations']} operations, "
+            f"{f['steps_min']}–{f['steps_max']} steps, time limit {f['time_limit']:g} s"
+        )
+        lines.append("")
+        lines.append(
+            "| planner | total tardiness min | weighted | late orders | makespan min | seconds | valid |"
+        )
+        lines.append("|---|---:|---:|---:|---:|---:|---|")
+        for key, label in (
+            ("flyfab", "flyfab (dispatch + CP-SAT LNS)"),
+            ("edd_dispatch", "earliest-due-date dispatch"),
+            ("erp_forward", "ERP forward booking (arrival order, first free slot)"),
+        ):
+            m = f[key]
+            lines.append(
+                f"| {label} | {m['total_tardiness_min']} | {m['weighted_tardiness_min']} | "
+                f"{m['late_orders']} | {m['makespan_min']} | {m['seconds']} | {m['valid']} |"
+            )
     return "\n".join(lines)
 
 
@@ -218,7 +237,7 @@ def main(argv: list[str] | None = None) -> None:
     known = classic_instances()
     names = selected(args.instances, known)
     results.setdefault("machine", {"cores": WORKERS})
-    results["commit"] = subprocess.run(
+    commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
     ).stdout.strip()
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -226,13 +245,16 @@ def main(argv: list[str] | None = None) -> None:
         if name == "factory":
             from benchmarks.planning_factory import run_factory
 
-            results["factory"] = run_factory(args.time_limit)
+            results["factory"] = {**run_factory(args.time_limit), "commit": commit}
         else:
             done = results["classic"].get(name)
             if done is not None and done["time_limit"] == args.time_limit:
                 continue
             path, flexible, bks = known[name]
-            results["classic"][name] = run_classic(name, path, flexible, bks, args.time_limit)
+            results["classic"][name] = {
+                **run_classic(name, path, flexible, bks, args.time_limit),
+                "commit": commit,
+            }
             r = results["classic"][name]
             print(
                 f"{name}: flyfab {r['flyfab']['makespan']} ({r['flyfab']['gap_pct']:+.2f} %), plain CP-SAT "
