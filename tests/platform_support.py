@@ -23,7 +23,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from flyfab.config import Settings
-from flyfab.jobs import InProcessQueue
+from flyfab.jobs import open_queue
 from flyfab.services import bootstrap
 from flyfab.services.platform import Platform
 from flyfab.web.app import create_app
@@ -78,9 +78,11 @@ class Factory:
 
 @contextmanager
 def running_factory(folder: Path, database: str, workers: int = 1, **overrides: Any) -> Iterator[Factory]:
+    """The factory's server; background work in `workers` local processes, or on Celery when
+    `broker_url` is among the overrides."""
     settings = replace(Settings.from_env(folder), database_url=database, job_workers=workers, **overrides)
     platform, password = bootstrap.start(settings)
-    platform.jobs = InProcessQueue(platform.settings, workers)
+    platform.jobs = open_queue(platform.settings)
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(

@@ -116,7 +116,7 @@ def test_readme_commands_are_the_ones_ci_runs() -> None:
     assert len(blocks) >= 2
     main, tests = blocks[0], blocks[1]
     assert readme.index("```bash") < readme.index("flyfab is"), "the set-up commands come first"
-    assert "flyfab analyze" in main and "uv sync --frozen" in main
+    assert main.endswith("flyfab serve") and "uv sync --frozen" in main
     assert tests in (ROOT / ".ci" / "run").read_text(), ".ci/run must run the README's test command"
 
 

@@ -217,3 +217,51 @@ def test_copper_fraction(tmp_path: Path) -> None:
     b.pad("bottom", 5, 5, "circle", 1)
     f = layer(run(b, tmp_path), 1)
     assert f.copper_fraction == pytest.approx(0.5, abs=1e-4)
+
+
+def test_strokes_of_rectangular_apertures_sweep_their_hull() -> None:
+    from gerbonara import GerberFile
+    from shapely import affinity, box, union_all
+
+    from flyfab.cam.image import draw
+
+    text = (
+        "%FSLAX46Y46*%\n%MOMM*%\n%ADD10R,0.5X0.3*%\nD10*\n"
+        "X0Y0D02*\nX10000000Y0D01*\nX10000000Y5000000D01*\n"  # an L of two axis-parallel segments
+        "X20000000Y0D02*\nX23000000Y4000000D01*\nM02*\n"  # one slanted segment
+    )
+    image = draw(GerberFile.from_string(text))
+    pen = box(-0.25, -0.15, 0.25, 0.15)
+    expected = union_all(
+        [
+            box(-0.25, -0.15, 10.25, 0.15),
+            box(9.75, -0.15, 10.25, 5.15),
+            union_all([affinity.translate(pen, 20, 0), affinity.translate(pen, 23, 4)]).convex_hull,
+        ]
+    )
+    drawn = image.dark
+    assert abs(drawn.area - expected.area) < 1e-6
+    assert drawn.symmetric_difference(expected).area < 1e-6
+
+
+def test_spans_kept_by_the_analysis_are_those_dfm_would_measure(tmp_path: Path) -> None:
+    import numpy as np
+
+    from flyfab.cam import edges
+    from flyfab.cam.synth import example_board
+
+    example_board().write(tmp_path)
+    a = analyze(tmp_path, cache=LayerCache(None), workers=1, spans=0.2)
+    for f in a.features:
+        data = a.layers[f.path]
+        assert data.islands is not None and data.features is not None
+        assert data.features.spans_below_mm == 0.2
+        for below in (0.2, 0.16):
+            kept = edges.spans_of(data.features, data.islands, below)
+            fresh = edges.spans_below(data.islands, below)
+            for k, n in zip(kept, fresh, strict=True):
+                assert np.allclose(np.sort(k.value), np.sort(n.value))
+        # The example's 0.15 mm traces are among them.
+        widths, _ = edges.spans_of(data.features, data.islands, 0.2)
+        if f.side == "top":
+            assert np.isclose(widths.value, 0.15, atol=0.003).any()

@@ -14,6 +14,7 @@ Nothing here prints or exits: the result is an `Analysis`, problems included.
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import time
@@ -28,7 +29,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from flyfab.cam import drills as drill_summary
-from flyfab.cam import edgeplot, identify, stackup
+from flyfab.cam import edgeplot, forks, identify, stackup
 from flyfab.cam.attributes import Header, read_excellon_header, read_gerber_header
 from flyfab.cam.cache import LayerCache, cache_key, default_cache
 from flyfab.cam.drills import DrillSummary
@@ -117,14 +118,18 @@ def analyze(
     progress: Progress = _no_progress,
     areas: frozenset[str] = COPPER_ONLY,
     roles: Mapping[str, Role] | None = None,
+    spans: float = 0.0,
 ) -> Analysis:
     """Analyse an upload (zip, tar.gz or folder). Raises IntakeError if it cannot be read at all.
 
     `areas`: the layer types whose drawn area is built (copper always; DFM adds mask and silkscreen).
     `roles`: layer roles the customer set for files (by path), stronger than any evidence.
+    `spans`: keep every copper width and gap under this many mm (DFM asks for its strictest limit).
     """
     upload = read_upload(path, limits or IntakeLimits.from_env())
-    return analyze_upload(upload, cache=cache, workers=workers, progress=progress, areas=areas, roles=roles)
+    return analyze_upload(
+        upload, cache=cache, workers=workers, progress=progress, areas=areas, roles=roles, spans=spans
+    )
 
 
 def analyze_upload(
@@ -134,6 +139,7 @@ def analyze_upload(
     progress: Progress = _no_progress,
     areas: frozenset[str] = COPPER_ONLY,
     roles: Mapping[str, Role] | None = None,
+    spans: float = 0.0,
 ) -> Analysis:
     started = time.perf_counter()
     cache = cache if cache is not None else default_cache()
@@ -182,7 +188,10 @@ def analyze_upload(
     areas = areas | COPPER_ONLY
     wants_area = {c.path: c.role is None or c.role.type in areas for c in gerbers}
     layers = _read_all(
-        [(c.path, texts[c.path], wants_area[c.path]) for c in gerbers], cache, workers, progress
+        [(c.path, texts[c.path], wants_area[c.path], _spans(c, spans)) for c in gerbers],
+        cache,
+        workers,
+        progress,
     )
     for c in gerbers:
         c.data = layers[c.path]
@@ -202,14 +211,16 @@ def analyze_upload(
         and not c.data.has_area
     ]
     if late:
-        extra = _read_all([(c.path, texts[c.path], True) for c in late], cache, workers, progress)
+        extra = _read_all(
+            [(c.path, texts[c.path], True, _spans(c, spans)) for c in late], cache, workers, progress
+        )
         for c in late:
             c.data = extra[c.path]
             layers[c.path] = extra[c.path]
 
     ordered_copper = stackup.order_copper(cands)
     _choose_outline(cands, result)
-    _drop_edge_plots(ordered_copper, result)
+    _drop_edge_plots(ordered_copper, result, _workers(workers))
     for c in cands:
         if c.data is not None:
             result.problems.extend(c.data.problems)
@@ -263,41 +274,59 @@ def _force(cands: list[Candidate], roles: Mapping[str, Role] | None) -> None:
         c.evidence.insert(0, c.evidence.pop())  # the deciding evidence comes first
 
 
-def _work(args: tuple[str, str, bool]) -> LayerData:
-    path, text, area = args
-    return read_layer(path, "gerber", text, area=area)
+def _spans(c: Candidate, spans: float) -> float:
+    """Widths and gaps are kept for copper, and for files whose role is not known yet."""
+    return spans if c.role is None or c.role.type == "copper" else 0.0
+
+
+Job = tuple[str, str, bool, float]  # path, text, with the area, keep spans under
+
+
+def _work(args: Job) -> LayerData:
+    path, text, area, spans = args
+    return read_layer(path, "gerber", text, area=area, spans=spans if area else 0.0)
+
+
+def _workers(workers: int | None) -> int:
+    return workers if workers is not None else int(os.environ.get("FLYFAB_WORKERS", os.cpu_count() or 1))
 
 
 def _read_all(
-    jobs: list[tuple[str, str, bool]], cache: LayerCache, workers: int | None, progress: Progress
+    jobs: list[Job], cache: LayerCache, workers: int | None, progress: Progress
 ) -> dict[str, LayerData]:
     out: dict[str, LayerData] = {}
     todo = []
-    for path, text, area in jobs:
-        hit = cache.get(cache_key(text, area))
+    for path, text, area, spans in jobs:
+        hit = cache.get(cache_key(text, area, spans if area else 0.0))
         if hit is not None:
             hit.path = path
             out[path] = hit
         else:
-            todo.append((path, text, area))
+            todo.append((path, text, area, spans))
     total = len(jobs)
     progress("parse", len(out), total)
-    n = workers if workers is not None else int(os.environ.get("FLYFAB_WORKERS", os.cpu_count() or 1))
-    size = sum(len(t) for _, t, _ in todo)
-    if n > 1 and len(todo) > 1 and size >= PARALLEL_MIN_BYTES:
+    n = _workers(workers)
+    size = sum(len(job[1]) for job in todo)
+    # A daemonic process (a task-queue worker's child) may not start processes of its own.
+    if (
+        n > 1
+        and len(todo) > 1
+        and size >= PARALLEL_MIN_BYTES
+        and not multiprocessing.current_process().daemon
+    ):
         # Largest first, so that two workers finish together.
         todo.sort(key=lambda j: len(j[1]) * (3 if j[2] else 1), reverse=True)
         context = multiprocessing.get_context(os.environ.get("FLYFAB_MP_START", "fork"))
         with ProcessPoolExecutor(max_workers=min(n, len(todo)), mp_context=context) as pool:
-            for (path, text, area), data in zip(todo, pool.map(_work, todo), strict=True):
+            for (path, text, area, spans), data in zip(todo, pool.map(_work, todo), strict=True):
                 out[path] = data
-                cache.put(cache_key(text, area), data)
+                cache.put(cache_key(text, area, spans if area else 0.0), data)
                 progress("parse", len(out), total)
     else:
-        for path, text, area in todo:
-            data = _work((path, text, area))
+        for path, text, area, spans in todo:
+            data = _work((path, text, area, spans))
             out[path] = data
-            cache.put(cache_key(text, area), data)
+            cache.put(cache_key(text, area, spans if area else 0.0), data)
             progress("parse", len(out), total)
     return out
 
@@ -471,18 +500,22 @@ def _choose_outline(cands: list[Candidate], result: Analysis) -> None:
     )
 
 
-def _drop_edge_plots(copper: list[Candidate], result: Analysis) -> None:
+def _drop_edge_plots(copper: list[Candidate], result: Analysis, workers: int) -> None:
     """Take the board outline out of copper films that have it plotted in (see `edgeplot`)."""
     if result.board.outline is None:
         return
     edge = shapely.boundary(result.board.outline.board)
+    found: list[tuple[Candidate, LayerData, float]] = []
     for c in copper:
-        if c.data is None or c.data.islands is None:
-            continue
-        pen = edgeplot.edge_pen(c.data, edge)
-        if pen is None:
-            continue
-        c.data = edgeplot.without_edge_plot(c.data, edge, pen)
+        if c.data is not None and c.data.islands is not None:
+            pen = edgeplot.edge_pen(c.data, edge)
+            if pen is not None:
+                found.append((c, c.data, pen))
+    cleaned = forks.in_forks(
+        [functools.partial(edgeplot.without_edge_plot, data, edge, pen) for _, data, pen in found], workers
+    )
+    for (c, _, pen), data in zip(found, cleaned, strict=True):
+        c.data = data
         result.problems.append(
             Problem(
                 c.path,

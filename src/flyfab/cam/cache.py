@@ -1,6 +1,7 @@
 """Parsed layers cached by content, so that DFM, rendering and pooling reuse the analysis' geometry.
 
-The key is the SHA-256 of the file's text plus what was computed (with or without the copper area)
+The key is the SHA-256 of the file's text plus what was computed (with or without the copper area,
+and the threshold below which every width and gap was kept)
 and a version that changes whenever the condensed form changes. Entries live in memory for the
 process and, when a directory is configured, on disk (written atomically, oldest evicted first).
 """
@@ -17,12 +18,13 @@ from pathlib import Path
 
 from flyfab.cam.layerdata import LayerData
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
-def cache_key(text: str, area: bool) -> str:
+def cache_key(text: str, area: bool, spans: float = 0.0) -> str:
     digest = hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
-    return f"v{CACHE_VERSION}-{'a' if area else 'p'}-{digest}"
+    what = ("a" if area else "p") + (f"s{spans:g}" if spans else "")
+    return f"v{CACHE_VERSION}-{what}-{digest}"
 
 
 class LayerCache:

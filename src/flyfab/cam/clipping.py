@@ -52,6 +52,16 @@ def difference(subject: list[Ring], cutters: list[Ring]) -> list[Ring]:
     return out
 
 
+def intersection(subject: list[Ring], clip: list[Ring]) -> Geoms:
+    """Where both sets of rings are filled, as disjoint shapely polygons."""
+    if not subject or not clip:
+        return np.empty(0, dtype=object)
+    clipper = _clipper()
+    clipper.addPaths(subject, pyclipr.Subject)
+    clipper.addPaths(clip, pyclipr.Clip)
+    return _polygons(clipper.execute2(pyclipr.Intersection, pyclipr.FillRule.NonZero))
+
+
 def union(parts: list[Ring]) -> Geoms:
     """The union of oriented rings as disjoint shapely polygons (with their holes)."""
     if not parts:

@@ -51,4 +51,5 @@ def without_edge_plot(data: LayerData, edge: BaseGeometry, pen: float) -> LayerD
     rings = clipping.rings(data.islands)
     kept = polygons(clipping.union(clipping.difference(rings, clipping.rings(as_array([band])))))
     kept = kept[shapely.area(kept) > 1e-6] if len(kept) else kept
-    return replace(data, islands=kept, features=edges.measure(kept))
+    spans = data.features.spans_below_mm if data.features is not None else 0.0
+    return replace(data, islands=kept, features=edges.measure(kept, spans_below=spans or None))

@@ -24,6 +24,7 @@ from functools import cached_property
 import numpy as np
 import shapely
 from numpy.typing import NDArray
+from scipy.spatial import cKDTree
 
 from flyfab.cam.islands import Geoms
 from flyfab.cam.tolerance import ARC_TOLERANCE_MM, FINE_RADIUS_MM, FINE_TOLERANCE_MM
@@ -227,10 +228,37 @@ def _first(d: Floats, p: Floats, q: Floats, radius: float, floor: float) -> Span
 
 
 @dataclass
+class Spans:
+    """Every measured span of one kind: value, and the two points it runs between."""
+
+    value: Floats
+    p: Floats  # (n, 2)
+    q: Floats  # (n, 2)
+
+    def __len__(self) -> int:
+        return len(self.value)
+
+    @property
+    def middle(self) -> Floats:
+        out: Floats = (self.p + self.q) / 2
+        return out
+
+
+def _keep(d: Floats, p: Floats, q: Floats, below: float, floor: float) -> Spans:
+    ok = (d > floor) & (d < below)
+    return Spans(d[ok], p[ok], q[ok])
+
+
+@dataclass
 class WidthAndGap:
     width: Span | None
     gap: Span | None
     searched_mm: float = 0.0  # nothing narrower or closer than this was missed
+    # Every width and gap under `spans_below_mm`, when asked for (what design-rule checks need),
+    # measured in the same pass as the minimums.
+    widths: Spans | None = None
+    gaps: Spans | None = None
+    spans_below_mm: float = 0.0
 
 
 PAIR_BUDGET = 12_000_000  # candidate pairs one round may examine (about 1 GB of work arrays)
@@ -265,7 +293,11 @@ class _Neighbours:
 
 
 def measure(
-    islands: Geoms, start: float = 0.1, limit: float = 3.2, floor: float = NOISE_FLOOR_MM
+    islands: Geoms,
+    start: float = 0.1,
+    limit: float = 3.2,
+    floor: float = NOISE_FLOOR_MM,
+    spans_below: float | None = None,
 ) -> WidthAndGap:
     """The narrowest copper (width) and the closest two separate islands (gap) of a layer.
 
@@ -273,50 +305,41 @@ def measure(
     round would be too large; a value is only accepted when it is within the radius searched, so it
     is the true minimum. Copper wider than `limit` is not a trace, islands further apart are not a
     clearance question; both are then reported as not found, with the radius that was searched.
+    With `spans_below`, every width and gap under it is kept too, from the same edge pairs.
     """
     edges = edges_of(islands)
-    width: Span | None = None
-    gap: Span | None = None
+    found = WidthAndGap(None, None)
     want_gap = len(islands) > 1
     radius = start
-    searched = 0.0
     neighbours = _Neighbours(edges) if len(edges) else None
     while neighbours is not None:
         if neighbours.estimate(radius) > PAIR_BUDGET:
             break
-        searched = radius
+        found.searched_mm = radius
         i, j = neighbours.pairs(radius)
         same = edges.island[i] == edges.island[j]
-        if width is None:
-            width = _first(*_internal(edges, i[same], j[same]), radius, floor)
-        if want_gap and gap is None:
-            gap = _first(*_external(edges, i[~same], j[~same]), radius, floor)
-        if (width is not None and (gap is not None or not want_gap)) or radius >= limit:
+        collect = spans_below is not None and found.widths is None and radius >= spans_below
+        if found.width is None or collect:
+            inner = _internal(edges, i[same], j[same])
+            found.width = found.width or _first(*inner, radius, floor)
+            if collect:
+                assert spans_below is not None
+                found.widths = _keep(*inner, spans_below, floor)
+        if (want_gap and found.gap is None) or collect:
+            outer = _external(edges, i[~same], j[~same])
+            found.gap = found.gap or (_first(*outer, radius, floor) if want_gap else None)
+            if collect:
+                assert spans_below is not None
+                found.gaps = _keep(*outer, spans_below, floor)
+                found.spans_below_mm = spans_below
+        done = found.width is not None and (found.gap is not None or not want_gap)
+        if (done and (spans_below is None or found.widths is not None)) or radius >= limit:
             break
         radius = min(radius * 2, limit)
-    return WidthAndGap(width, gap, searched)
-
-
-@dataclass
-class Spans:
-    """Every measured span of one kind: value, and the two points it runs between."""
-
-    value: Floats
-    p: Floats  # (n, 2)
-    q: Floats  # (n, 2)
-
-    def __len__(self) -> int:
-        return len(self.value)
-
-    @property
-    def middle(self) -> Floats:
-        out: Floats = (self.p + self.q) / 2
-        return out
-
-
-def _keep(d: Floats, p: Floats, q: Floats, below: float, floor: float) -> Spans:
-    ok = (d > floor) & (d < below)
-    return Spans(d[ok], p[ok], q[ok])
+    if spans_below is not None and found.widths is None and neighbours is not None:
+        found.widths, found.gaps = _spans(edges, neighbours, spans_below, floor)
+        found.spans_below_mm = spans_below
+    return found
 
 
 def spans_below(islands: Geoms, below: float, floor: float = NOISE_FLOOR_MM) -> tuple[Spans, Spans]:
@@ -326,29 +349,58 @@ def spans_below(islands: Geoms, below: float, floor: float = NOISE_FLOOR_MM) -> 
     if len(edges) == 0:
         empty = Spans(np.zeros(0), np.zeros((0, 2)), np.zeros((0, 2)))
         return empty, empty
-    i, j = _Neighbours(edges).pairs(below)
+    return _spans(edges, _Neighbours(edges), below, floor)
+
+
+def _spans(edges: Edges, neighbours: _Neighbours, below: float, floor: float) -> tuple[Spans, Spans]:
+    i, j = neighbours.pairs(below)
     same = edges.island[i] == edges.island[j]
     widths = _keep(*_internal(edges, i[same], j[same]), below, floor)
     gaps = _keep(*_external(edges, i[~same], j[~same]), below, floor)
     return widths, gaps
 
 
+def spans_of(features: WidthAndGap | None, islands: Geoms, below: float) -> tuple[Spans, Spans]:
+    """Every width and gap under `below`: from the analysis when it measured them that far."""
+    measured = features is not None and features.widths is not None and features.gaps is not None
+    if measured and features is not None and features.spans_below_mm >= below:
+        assert features.widths is not None and features.gaps is not None
+        return _under(features.widths, below), _under(features.gaps, below)
+    return spans_below(islands, below)
+
+
+def _under(spans: Spans, below: float) -> Spans:
+    keep = spans.value < below
+    return Spans(spans.value[keep], spans.p[keep], spans.q[keep])
+
+
 def nearest_edge(islands: Geoms, points: Floats, within: Floats) -> Floats:
     """Distance from each point to the nearest copper edge, if closer than its `within`; else inf.
 
     For a point inside copper that is the distance to its own island's boundary (any other island
-    lies beyond it), e.g. the pad edge around a drill hole, found from the edges nearby only.
+    lies beyond it), e.g. the pad edge around a drill hole, found from the edges nearby only: the
+    edges are cut into pieces no longer than the largest reach, and a k-d tree over the pieces'
+    middles finds every piece that may come within reach of a point.
     """
     out = np.full(len(points), np.inf)
     edges = edges_of(islands)
     if len(edges) == 0 or len(points) == 0:
         return out
-    tree = _Neighbours(edges).tree
-    reach = shapely.box(
-        points[:, 0] - within, points[:, 1] - within, points[:, 0] + within, points[:, 1] + within
-    )
-    k, e = tree.query(reach)
-    if len(k):
-        d, _, _ = _point_segment(points[k], edges.p1[e], edges.p2[e])
-        np.minimum.at(out, k, d)
+    # Pieces about as long as the typical reach; a point reaching further asks a wider circle.
+    step = min(max(float(np.median(within)), 1e-3), 1.0)
+    d = edges.p2 - edges.p1
+    pieces = np.maximum(1, np.ceil(np.hypot(d[:, 0], d[:, 1]) / step)).astype(np.intp)
+    owner = np.repeat(np.arange(len(pieces)), pieces)
+    first = np.repeat(np.cumsum(pieces) - pieces, pieces)
+    t = (np.arange(len(owner)) - first + 0.5) / pieces[owner]
+    middles = edges.p1[owner] + d[owner] * t[:, None]
+    # Every point of a piece lies within step/2 of its middle.
+    near = cKDTree(middles).query_ball_point(points, within + step / 2)
+    counts = np.fromiter((len(n) for n in near), dtype=np.intp, count=len(near))
+    if counts.sum() == 0:
+        return out
+    k = np.repeat(np.arange(len(points)), counts)
+    e = owner[np.concatenate([np.asarray(n, dtype=np.intp) for n in near if len(n)])]
+    dist, _, _ = _point_segment(points[k], edges.p1[e], edges.p2[e])
+    np.minimum.at(out, k, dist)
     return np.where(out < within, out, np.inf)

@@ -11,7 +11,6 @@ shapely, and each distinct aperture shape is built once and translated to all it
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -71,6 +70,7 @@ class _Run:
             list
         )  # quad_segs -> polylines
         self.flashes: dict[int, list[tuple[float, float]]] = defaultdict(list)  # id(aperture) -> points
+        self.swept: dict[int, list[NDArray[np.float64]]] = defaultdict(list)  # id(aperture) -> polylines
         self.shapes: list[BaseGeometry] = []
 
     def parts(self, templates: dict[int, BaseGeometry]) -> islands.Geoms:
@@ -95,19 +95,27 @@ class _Run:
             geoms = np.full(len(offsets), template, dtype=object)
             shift = np.repeat(offsets, shapely.get_num_coordinates(geoms), axis=0)
             parts.extend(shapely.transform(geoms, lambda c, s=shift: c + s))
+        for key, swept in self.swept.items():
+            parts.extend(_swept(swept, templates[key]))
         return islands.as_array(parts)
 
 
-def _stroke_area(points: NDArray[np.float64], aperture: Any, template: BaseGeometry) -> BaseGeometry:
-    """The area swept by a non-circular aperture along a polyline (convex hull per segment)."""
+def _swept(polylines: list[NDArray[np.float64]], template: BaseGeometry) -> list[BaseGeometry]:
+    """The area a non-circular aperture sweeps along polylines: per segment, the convex hull of the
+    aperture at both ends, built for all segments at once."""
     if template.is_empty:
-        return EMPTY
-    pieces = []
-    for (x1, y1), (x2, y2) in itertools.pairwise(points):
-        a = shapely.affinity.translate(template, x1, y1)
-        b = shapely.affinity.translate(template, x2, y2)
-        pieces.append(shapely.union_all([a, b]).convex_hull)
-    return shapely.union_all(pieces)
+        return []
+    outline = shapely.get_coordinates(shapely.convex_hull(template))[:-1]
+    starts = np.concatenate([p[:-1] if len(p) > 1 else p for p in polylines])
+    ends = np.concatenate([p[1:] if len(p) > 1 else p for p in polylines])
+    k = len(outline)
+    # Each segment: the outline placed at its start, then at its end.
+    points = np.concatenate(
+        [starts[:, None, :] + outline[None, :, :], ends[:, None, :] + outline[None, :, :]], axis=1
+    )
+    owner = np.repeat(np.arange(len(starts)), 2 * k)
+    hulls = shapely.convex_hull(shapely.multipoints(points.reshape(-1, 2), indices=owner))
+    return list(hulls)
 
 
 def _circle_width(aperture: Any) -> float | None:
@@ -194,9 +202,9 @@ def draw(gerber: Any, area: bool = True) -> LayerImage:
         width = _circle_width(aperture) if aperture is not None else 0.0
         run = run_for(dark)
         if width is None:
-            shape = template(aperture)
+            template(aperture)
             strokes.append(Stroke(pts, template_size[id(aperture)], dark))
-            run.shapes.append(_stroke_area(pts, aperture, shape))
+            run.swept[id(aperture)].append(pts)
         else:
             strokes.append(Stroke(pts, width, dark))
             if width > 0:

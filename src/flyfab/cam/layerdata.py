@@ -175,10 +175,12 @@ def read_layer(
     text: str,
     *,
     area: bool = False,
+    spans: float = 0.0,
     siblings: dict[str, str] | None = None,
     reference: Any = None,
 ) -> LayerData:
-    """Parse one file and condense it. `area=True` also builds the dark area and measures it."""
+    """Parse one file and condense it. `area=True` also builds the dark area and measures it; with
+    `spans`, every width and gap under that many mm is kept too (for design-rule checks)."""
     data = LayerData(path, kind)
     if kind == "excellon":
         parsed = parse_excellon(path, text, siblings, reference)
@@ -204,7 +206,7 @@ def read_layer(
     data.flash_sizes = image.flash_sizes
     if area:
         data.islands = image.islands
-        data.features = edges.measure(image.islands)
+        data.features = edges.measure(image.islands, spans_below=spans or None)
     return data
 
 

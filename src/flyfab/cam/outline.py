@@ -371,7 +371,7 @@ def _choose(shells: list[shapely.Polygon], holds: _Holder, dedicated: bool, pens
     inside = [s for s in inside if not holds(s)]
     cutouts = []
     for s in inside:
-        if holds.points is not None and shapely.contains_xy(s, holds.points[:, 0], holds.points[:, 1]).any():
+        if holds.points is not None and _holds_any(s, holds.points):
             continue  # copper inside: a drawing (drill symbol, component outline), not a hole in the board
         if not routable(s):
             continue  # too narrow for any router bit: a drawing (a letter, a mark), not a hole in the board
@@ -384,6 +384,12 @@ def _choose(shells: list[shapely.Polygon], holds: _Holder, dedicated: bool, pens
     cutouts = [c for c in cutouts if not any(o is not c and o.contains(c) for o in cutouts)]
     board = exterior.difference(shapely.union_all(cutouts)) if cutouts else exterior
     return Outline(board, list(boards), cutouts, pen_mm=pen)
+
+
+def _holds_any(shell: BaseGeometry, points: NDArray[np.float64]) -> bool:
+    x0, y0, x1, y1 = shell.bounds
+    box = (points[:, 0] >= x0) & (points[:, 0] <= x1) & (points[:, 1] >= y0) & (points[:, 1] <= y1)
+    return bool(box.any() and shapely.contains_xy(shell, points[box, 0], points[box, 1]).any())
 
 
 def _core(copper: BaseGeometry) -> BaseGeometry:
@@ -403,6 +409,16 @@ class _Holder:
         self.copper = copper if copper is not None and not copper.is_empty else None
         self.points = points if points is not None and len(points) >= 4 else None
         self.known = self.copper is not None or self.points is not None
+        # A contour holding `enough` of the pads is at least as wide and tall as the narrowest
+        # strip holding that share of them: most contours of a drawing fail this at once.
+        self.min_span = (0.0, 0.0)
+        if self.points is not None:
+            k = max(1, int(np.ceil(enough * len(self.points))) - 1)
+            spans = []
+            for axis in (0, 1):
+                v = np.sort(self.points[:, axis])
+                spans.append(float((v[k:] - v[: len(v) - k]).min()) - 0.2 if k < len(v) else 0.0)
+            self.min_span = (spans[0], spans[1])
 
     def share(self, shell: BaseGeometry) -> float:
         if self.points is None:
@@ -418,6 +434,8 @@ class _Holder:
     def __call__(self, shell: shapely.Polygon) -> bool:
         if self.points is not None:
             x0, y0, x1, y1 = shell.bounds
+            if x1 - x0 < self.min_span[0] or y1 - y0 < self.min_span[1]:
+                return False
             p = self.points
             # Most contours of a drawing hold few pads: decide those on the bounding box alone.
             in_box = (

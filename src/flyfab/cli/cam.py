@@ -19,7 +19,7 @@ from flyfab.cam.report import to_json
 from flyfab.cam.synth import NAMINGS, example_board
 from flyfab.cli.app import app, err, fail
 from flyfab.cli.report_text import print_analysis, print_dfm
-from flyfab.dfm import DFM_AREAS, ProfileError, Profiles, check, load_profiles
+from flyfab.dfm import DFM_AREAS, ProfileError, Profiles, check, copper_limit, load_profiles
 from flyfab.dfm.checks import DfmReport
 from flyfab.dfm.report import dfm_json
 
@@ -94,7 +94,8 @@ def analyse_and_check(
     try:
         limits = IntakeLimits.from_env()
         layer_cache = default_cache() if cache else LayerCache(None)
-        result = _run(path, limits, layer_cache, workers, areas, show=show and sys.stderr.isatty())
+        spans = copper_limit(classes)
+        result = _run(path, limits, layer_cache, workers, areas, spans, show=show and sys.stderr.isatty())
     except IntakeError as e:
         raise fail(str(e)) from None
     return result, check(result, classes, profile)
@@ -127,10 +128,11 @@ def _run(
     cache: LayerCache,
     workers: int | None,
     areas: frozenset[str],
+    spans: float,
     show: bool,
 ) -> Analysis:
     if not show:
-        return analyze(path, limits=limits, cache=cache, workers=workers, areas=areas)
+        return analyze(path, limits=limits, cache=cache, workers=workers, areas=areas, spans=spans)
     with Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
@@ -144,7 +146,9 @@ def _run(
         def progress(stage: str, done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        return analyze(path, limits=limits, cache=cache, workers=workers, progress=progress, areas=areas)
+        return analyze(
+            path, limits=limits, cache=cache, workers=workers, progress=progress, areas=areas, spans=spans
+        )
 
 
 @app.command("example")

@@ -18,7 +18,7 @@ from flyfab.cam.cache import default_cache
 from flyfab.cam.intake import IntakeError, IntakeLimits, Upload, read_upload
 from flyfab.cam.model import Severity
 from flyfab.cli.app import app, err, fail
-from flyfab.dfm import DFM_AREAS, ProfileError, check, load_profiles
+from flyfab.dfm import DFM_AREAS, ProfileError, check, copper_limit, load_profiles
 from flyfab.pricing import PriceBookError, Quote, QuoteError, load_price_book, make_quote
 from flyfab.pricing.document import content_digest, quote_json
 from flyfab.pricing.from_analysis import board_facts
@@ -50,9 +50,9 @@ def _moment(text: str | None) -> datetime | None:
         ) from None
 
 
-def _analyse(upload: Upload, show_progress: bool) -> Analysis:
+def _analyse(upload: Upload, show_progress: bool, spans: float) -> Analysis:
     if not show_progress:
-        return analyze_upload(upload, cache=default_cache(), areas=DFM_AREAS)
+        return analyze_upload(upload, cache=default_cache(), areas=DFM_AREAS, spans=spans)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True) as bar:
         task = bar.add_task("reading layers", total=None)
@@ -60,7 +60,7 @@ def _analyse(upload: Upload, show_progress: bool) -> Analysis:
         def progress(stage: str, done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        return analyze_upload(upload, cache=default_cache(), progress=progress, areas=DFM_AREAS)
+        return analyze_upload(upload, cache=default_cache(), progress=progress, areas=DFM_AREAS, spans=spans)
 
 
 @app.command("quote")
@@ -109,7 +109,7 @@ def quote_command(
         profiles = load_profiles()
     except (IntakeError, ProfileError) as e:
         raise fail(str(e)) from None
-    analysis = _analyse(upload, show_progress=not as_json and sys.stderr.isatty())
+    analysis = _analyse(upload, not as_json and sys.stderr.isatty(), copper_limit(profiles))
     facts = board_facts(analysis, check(analysis, profiles))
     digest = content_digest((f.path, f.data) for f in upload.files)
     try:

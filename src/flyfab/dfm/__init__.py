@@ -1,6 +1,6 @@
 """Manufacturability: capability profiles and the rules that check a board against them."""
 
-from flyfab.dfm.checks import RULES, DfmReport, Finding, check
+from flyfab.dfm.checks import RULES, DfmReport, Finding, check, copper_limit
 from flyfab.dfm.profiles import Profile, ProfileError, Profiles, load_profiles
 
 DFM_AREAS = frozenset({"copper", "soldermask", "silkscreen"})  # layer areas the checks need
@@ -14,5 +14,6 @@ __all__ = [
     "ProfileError",
     "Profiles",
     "check",
+    "copper_limit",
     "load_profiles",
 ]

@@ -9,10 +9,12 @@ decide the class.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flyfab.cam.analyze import Analysis
+from flyfab.cam.forks import in_forks
 from flyfab.cam.tolerance import ARC_TOLERANCE_MM
 from flyfab.dfm import measure
 from flyfab.dfm.measure import Instance
@@ -195,6 +197,12 @@ def _required(p: Profile, i: Instance) -> float | list[float] | None:
     return float(getattr(p, i.limit_key or rule.limit))
 
 
+def copper_limit(profiles: Profiles) -> float:
+    """Copper widths and gaps under this are checked: the strictest trace or clearance of any class.
+    The analysis keeps them (`analyze(..., spans=...)`), so DFM need not measure again."""
+    return max(_strictest(profiles, "min_trace_width_mm"), _strictest(profiles, "min_clearance_mm"))
+
+
 def measure_board(a: Analysis, profiles: Profiles) -> list[Instance]:
     """Every place on the board that some class's limit might reject."""
 
@@ -202,9 +210,8 @@ def measure_board(a: Analysis, profiles: Profiles) -> list[Instance]:
         return _strictest(profiles, key)
 
     classes = list(profiles.profiles.values())
-    copper_limit = max(s("min_trace_width_mm"), s("min_clearance_mm"))
     steps: list[Callable[[], list[Instance]]] = [
-        lambda: measure.widths_and_gaps(a, copper_limit),
+        lambda: measure.widths_and_gaps(a, copper_limit(profiles)),
         lambda: measure.annular_rings(a, s("min_annular_ring_mm")),
         lambda: measure.drill_sizes(
             a, max(p.min_drill_mm for p in classes), min(p.max_drill_mm for p in classes)
@@ -219,7 +226,8 @@ def measure_board(a: Analysis, profiles: Profiles) -> list[Instance]:
         lambda: measure.holes_outside(a),
         lambda: _board_instances(a),
     ]
-    return [i for step in steps for i in step()]
+    # The steps read the analysis and write nothing: they run side by side in forked processes.
+    return [i for part in in_forks(steps, os.cpu_count() or 1) for i in part]
 
 
 def judge(instances: list[Instance], profiles: Profiles, profile: str) -> DfmReport:

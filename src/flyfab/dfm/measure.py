@@ -18,18 +18,20 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 from shapely.geometry.base import BaseGeometry
 
+from flyfab.cam import clipping
 from flyfab.cam.analyze import Analysis
 from flyfab.cam.drills import plating_of
-from flyfab.cam.edges import Spans, nearest_edge, spans_below
-from flyfab.cam.islands import multipolygon
+from flyfab.cam.edges import Spans, nearest_edge, spans_below, spans_of
+from flyfab.cam.islands import Geoms, intersecting_pairs
 from flyfab.cam.layerdata import Hole, LayerData
 from flyfab.cam.model import Plating
 
 Floats = NDArray[np.float64]
 # Measurements closer together than this are one place to the customer (one neck, one gap).
 SAME_PLACE_MM = 0.5
-# Copper reaching no further than this past a hole's edge is drilled away with the hole.
-DRILLED_AWAY_MM = 0.01
+# Copper reaching no further than this past a hole's edge goes with the hole: half the usual drill
+# tolerance of ±0.05 mm.
+DRILLED_AWAY_MM = 0.025
 # A pour: copper at least POUR_WIDTH_MM wide within POUR_RADIUS_MM of a place, on an island at
 # least POUR_AREA_MM2 large. Factories pull pours back from edges and non-plated holes in CAM;
 # traces and pads there they cannot move.
@@ -90,7 +92,7 @@ def widths_and_gaps(a: Analysis, below: float) -> list[Instance]:
     found: list[Instance] = []
     for path, data in copper_layers(a):
         assert data.islands is not None
-        widths, gaps = spans_below(data.islands, below)
+        widths, gaps = spans_of(data.features, data.islands, below)
         found += _spans("trace_width", path, widths) + _spans("clearance", path, gaps)
     return found
 
@@ -133,20 +135,31 @@ def silk_on_pads(a: Analysis) -> list[Instance]:
         metal = [d.islands for _, d in copper_layers(a, (side,)) if d.islands is not None]
         if not masks or not metal:
             continue
-        bare = multipolygon(masks[0]).intersection(multipolygon(metal[0]))
-        if bare.is_empty:
-            continue
         for path, data in layers_of(a, "silkscreen", side):
             if data.islands is None or len(data.islands) == 0:
                 continue
-            over = shapely.get_parts(shapely.intersection(multipolygon(data.islands), bare))
-            over = over[shapely.area(over) > 1e-4]
+            # Ink in mask openings first (small), then only the copper under it.
+            inked = _touching(data.islands, masks[0])
+            inked = clipping.intersection(clipping.rings(data.islands), clipping.rings(inked))
+            if len(inked) == 0:
+                continue
+            over = clipping.intersection(clipping.rings(inked), clipping.rings(_touching(inked, metal[0])))
+            over = over[shapely.area(over) > 1e-4] if len(over) else over
             if len(over):
                 centres = shapely.get_coordinates(shapely.centroid(over))
                 area = shapely.area(over)
                 # Measured: the overlapping area in mm² (the largest of each place); nothing is required.
                 found += [Instance("silk_on_pad", path, -v, x, y) for v, x, y in places(-area, centres)]
     return found
+
+
+def _touching(near: Geoms, shapes: Geoms) -> Geoms:
+    """The shapes whose bounding boxes meet those of `near`."""
+    if len(near) == 0 or len(shapes) == 0:
+        return shapes[:0]
+    _, hit = shapely.STRtree(shapes).query(near)
+    picked: Geoms = shapes[np.unique(hit)]
+    return picked
 
 
 def drill_files(a: Analysis) -> list[tuple[str, LayerData, Plating | None]]:
@@ -246,11 +259,13 @@ def annular_rings(a: Analysis, below: float) -> list[Instance]:
         assert data.islands is not None
         ring = np.full(len(holes), np.nan)
         if len(data.islands):
-            hole_i, _ = shapely.STRtree(data.islands).query(points, predicate="intersects")
-            hole_i = np.unique(hole_i)
+            island_i, hole_i = intersecting_pairs(data.islands, points)
+            hole_i, first = np.unique(hole_i, return_index=True)
+            # A hole in copper is nearest to the edge of the island it lies in: only those count.
+            around = data.islands[np.unique(island_i[first])]
             # Rings at or above the limit need no exact value: measure only within reach of it.
             reach = r[hole_i] + below
-            ring[hole_i] = nearest_edge(data.islands, xy[hole_i], reach) - r[hole_i]
+            ring[hole_i] = nearest_edge(around, xy[hole_i], reach) - r[hole_i]
         rings[path] = ring
         if path in outer_paths:
             has_pad_outer |= ~np.isnan(ring)

@@ -22,7 +22,7 @@ from flyfab.cam.analyze import analyze_upload
 from flyfab.cam.intake import IntakeError, IntakeLimits, read_upload_bytes
 from flyfab.cam.model import LAYER_TYPES, PLATINGS, SIDES, Role
 from flyfab.cam.report import to_json
-from flyfab.dfm import DFM_AREAS, check
+from flyfab.dfm import DFM_AREAS, check, copper_limit
 from flyfab.dfm.report import dfm_json
 from flyfab.pricing import BoardFacts
 from flyfab.pricing.from_analysis import board_facts
@@ -188,7 +188,9 @@ def run_analysis(p: Platform, upload_id: str) -> None:
         name, digest = upload.filename, upload.sha256
     try:
         data = p.files.get(digest)
-        analysis = analyze_upload(read_upload_bytes(name, data, _limits(p)), areas=RENDER_AREAS, roles=roles)
+        upload_files = read_upload_bytes(name, data, _limits(p))
+        spans = copper_limit(p.profiles)
+        analysis = analyze_upload(upload_files, areas=RENDER_AREAS, roles=roles, spans=spans)
         report = check(analysis, p.profiles)
         document = to_json(analysis)
         findings = dfm_json(report)

@@ -4,13 +4,13 @@ what went wrong (JSON for the API, a page for people)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from flyfab import __version__
 from flyfab.services.errors import ServiceError
@@ -27,6 +27,35 @@ SECURITY_HEADERS = {
         "script-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
     ),
 }
+
+
+class SecurityHeaders:
+    """Adds the security headers to every response (a plain ASGI middleware: no per-request task)."""
+
+    def __init__(self, app: ASGIApp, hsts: bool = False) -> None:
+        self.app = app
+        base = {k.lower(): v for k, v in SECURITY_HEADERS.items()}
+        if hsts:
+            base["strict-transport-security"] = "max-age=31536000"
+        self.headers = [(k.encode(), v.encode()) for k, v in base.items()]
+        self.without_csp = [(k, v) for k, v in self.headers if k != b"content-security-policy"]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        # The API explorer loads its own scripts.
+        extra = self.without_csp if scope["path"] in ("/docs", "/openapi.json") else self.headers
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {k.lower() for k, _ in message.get("headers", [])}
+                message["headers"] = list(message.get("headers", [])) + [
+                    (k, v) for k, v in extra if k not in present
+                ]
+            await send(message)
+
+        await self.app(scope, receive, sending)
 
 
 def _is_api(request: Request) -> bool:
@@ -55,16 +84,7 @@ def create_app(platform: Platform) -> FastAPI:
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
-    @app.middleware("http")
-    async def headers(request: Request, call_next: Any) -> Response:
-        response: Response = await call_next(request)
-        for key, value in SECURITY_HEADERS.items():
-            if key == "Content-Security-Policy" and request.url.path in ("/docs", "/openapi.json"):
-                continue  # the API explorer loads its own scripts
-            response.headers.setdefault(key, value)
-        if platform.settings.secure_cookies:
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        return response
+    app.add_middleware(SecurityHeaders, hsts=platform.settings.secure_cookies)
 
     @app.exception_handler(ServiceError)
     async def service_error(request: Request, err: ServiceError) -> Response:

@@ -247,11 +247,14 @@ def _option_choices(p: Any) -> list[dict[str, Any]]:
     return out
 
 
-def _asked(form: dict[str, str]) -> tuple[int, dict[str, str]]:
+def _asked(p: Any, form: dict[str, str]) -> tuple[int, dict[str, str]]:
+    """Quantity and the options the customer changed; options left at the book's default are not
+    asked for, so an option that does not apply to the board is only refused when chosen."""
     raw = form.get("quantity", "").strip()
     if not raw.isdigit():
         raise Invalid("quantity must be a whole number of boards")
-    asked = {k[4:]: v for k, v in form.items() if k.startswith("opt:") and v and v != "default"}
+    defaults = {o["name"]: o["default"] for o in _option_choices(p)}
+    asked = {k[4:]: v for k, v in form.items() if k.startswith("opt:") and v and v != defaults.get(k[4:])}
     return int(raw), asked
 
 
@@ -260,7 +263,7 @@ async def live_price(request: Request, upload_id: str) -> Response:
     who = await _who(request)
     form = await _form(request)
     try:
-        quantity, asked = _asked(form)
+        quantity, asked = _asked(platform(request), form)
         document = quotes.price(platform(request), who, upload_id, quantity, asked)
     except ServiceError as err:
         return render(request, "price.html", quote=None, error=err.message)
@@ -271,8 +274,8 @@ async def live_price(request: Request, upload_id: str) -> Response:
 async def order_from_upload(request: Request, upload_id: str) -> Response:
     who = await _who(request)
     form = await _form(request)
-    quantity, asked = _asked(form)
     p = platform(request)
+    quantity, asked = _asked(p, form)
     quote = quotes.create_quote(p, who, upload_id, quantity, asked)
     view = orders.place_order(p, who, quote.id, form.get("idempotency_key") or None)
     return RedirectResponse(f"/orders/{view.order.id}", status_code=303)

@@ -1,0 +1,349 @@
+"""Nesting: every board copy of a group onto as few panels as possible, within a time limit.
+
+1. Construct: the first-fit decoder (decoder.py) on several orderings (area, longest side, height,
+   width, perimeter, all largest first) with each placement rule; the best is kept.
+2. Improve, until the lower bound is met or time is up:
+   - a biased random-key genetic algorithm (Gonçalves & Resende 2013) over the sequence, the
+     placement rule and, with turning allowed, each board's preferred orientation, scored by panels
+     plus the load of the least loaded panel (so that emptying a panel counts before it is empty);
+   - when it stalls, re-packing of the hardest panels: the least loaded panel and one to four others
+     are re-packed, mostly by many randomised decodings and every fifth time exactly with CP-SAT
+     (exact.py), keeping whatever saves a panel or leaves less in the least loaded one.
+3. Stop as soon as the number of panels equals the lower bound (bounds.py): nothing can do better.
+
+Boards are sorted by due-date tier before anything else in every sequence, which with first fit keeps
+the deadline rule (see decoder.py). Re-packing moves boards between panels regardless of due dates,
+so it is used only when all boards share one tier.
+
+Sizes given here already include the spacing between boards (each board and the panel's usable area
+enlarged by it), so the nesting itself knows no spacing.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from flyfab.pooling.bounds import Bound, lower_bound
+from flyfab.pooling.decoder import RULES, first_fit
+from flyfab.pooling.exact import integer_scale, repack
+from flyfab.pooling.maxrects import FreeSpace
+
+Floats = NDArray[np.float64]
+GENETIC_SHARE = 0.7  # of the time limit, when re-packing can follow
+GENETIC_PATIENCE = 150  # generations without a better layout before the genetic search gives way
+EXACT_SECONDS = 0.2  # per CP-SAT re-packing of a few panels
+EXACT_EVERY = 5  # every fifth re-packing attempt is exact (CP-SAT), the others randomised decoding
+REPACK_TRIES = 64  # randomised decodings per re-packing attempt
+
+
+@dataclass
+class Sheet:
+    """The nesting area of a panel: width and height (spacing included) and keep-outs in it."""
+
+    width: float
+    height: float
+    keep_outs: list[tuple[float, float, float, float]] = field(default_factory=list)
+
+    def fits_empty(self, w: float, h: float) -> bool:
+        return FreeSpace(self.width, self.height, self.keep_outs).fits(w, h)
+
+
+@dataclass
+class Nesting:
+    panel: NDArray[np.int64]  # panel index of each board
+    x: Floats
+    y: Floats
+    rotated: NDArray[np.bool_]
+    panels: int
+    bound: Bound
+    seconds: float
+    decodes: int = 0
+    exact_moves: int = 0
+    method: str = "constructive"  # what found the final layout: constructive, genetic or cp-sat
+
+    @property
+    def optimal(self) -> bool:
+        return self.panels == self.bound.best
+
+
+class _Decoder:
+    """Runs the compiled decoder and scores layouts: panels + load of the least loaded panel."""
+
+    def __init__(self, w: Floats, h: Floats, turnable: NDArray[np.bool_], sheet: Sheet) -> None:
+        n = len(w)
+        self.w, self.h, self.turnable = w, h, turnable
+        self.W, self.H = float(sheet.width), float(sheet.height)
+        self.keep_outs = np.array(sheet.keep_outs, dtype=np.float64).reshape(-1, 4)
+        self.panel = np.zeros(n, np.int64)
+        self.x = np.zeros(n)
+        self.y = np.zeros(n)
+        self.rot = np.zeros(n, np.bool_)
+        self.loads = np.zeros(n + 1)
+        self.free_choice = np.zeros(n, np.int8)
+        self.calls = 0
+
+    def __call__(self, seq: NDArray[np.int64], rule: int, prefer: NDArray[np.int8] | None = None) -> float:
+        self.calls += 1
+        k = first_fit(
+            self.w,
+            self.h,
+            self.turnable,
+            self.free_choice if prefer is None else prefer,
+            seq,
+            self.W,
+            self.H,
+            rule,
+            self.keep_outs,
+            self.panel,
+            self.x,
+            self.y,
+            self.rot,
+            self.loads,
+        )
+        # Below 1 even for a full panel, so that int(score) is the number of panels.
+        return k + 0.999 * float(self.loads[:k].min()) / (self.W * self.H)
+
+    def snapshot(self) -> tuple[NDArray[np.int64], Floats, Floats, NDArray[np.bool_]]:
+        return self.panel.copy(), self.x.copy(), self.y.copy(), self.rot.copy()
+
+
+def nest(
+    w: Floats,
+    h: Floats,
+    sheet: Sheet,
+    rotation: bool,
+    time_limit: float,
+    tiers: NDArray[np.int64] | None = None,
+    seed: int = 0,
+) -> Nesting:
+    """Nest boards of sizes w × h (each must fit an empty sheet in some allowed orientation)."""
+    started = time.perf_counter()
+    deadline = started + max(0.0, time_limit)
+    n = len(w)
+    tiers = np.zeros(n, np.int64) if tiers is None else tiers
+    turnable = np.zeros(n, np.bool_)
+    if rotation:
+        turnable = (np.abs(w - h) > 1e-9) & np.array(
+            [sheet.fits_empty(b, a) for a, b in zip(w, h, strict=True)]
+        )
+    bound = lower_bound(np.stack([w, h], axis=1), sheet.width, sheet.height, rotation)
+    if n == 0:
+        empty = np.zeros(0)
+        return Nesting(np.zeros(0, np.int64), empty, empty, np.zeros(0, np.bool_), 0, bound, 0.0)
+    dec = _Decoder(w, h, turnable, sheet)
+    rng = np.random.default_rng(seed)
+    search = _Genetic(dec, w, h, tiers, rotation and bool(turnable.any()), rng)
+    best_score, best = search.seed()
+    method = "constructive"
+    if int(best_score) > bound.best:
+        # Half the time for the genetic search, the rest for exact re-packing (when it applies).
+        single_tier = bool(np.all(tiers == tiers[0]))
+        share = GENETIC_SHARE if single_tier else 1.0
+        ga_deadline = started + max(0.0, time_limit) * share
+        # With exact re-packing to follow, a search that has stopped improving gives way early.
+        score, layout = search.run(ga_deadline, bound.best, GENETIC_PATIENCE if single_tier else None)
+        if score < best_score - 1e-12:
+            best_score, best, method = score, layout, "genetic"
+    panel, x, y, rot = best
+    panels = int(best_score)
+    moves = 0
+    if panels > bound.best and time.perf_counter() < deadline and np.all(tiers == tiers[0]):
+        panel, x, y, rot, panels, moves, exact = _repack_phase(
+            w, h, turnable, sheet, panel, x, y, rot, panels, bound.best, deadline, rng
+        )
+        if moves:
+            method = "cp-sat" if exact else "re-packing"
+    panel = _renumber(panel)
+    return Nesting(panel, x, y, rot, panels, bound, time.perf_counter() - started, dec.calls, moves, method)
+
+
+class _Genetic:
+    """Biased random-key genetic algorithm: a chromosome is a key per board (the sequence, sorted
+    within due-date tiers), one gene for the placement rule and, with turning, a gene per board for
+    its preferred orientation."""
+
+    POPULATION = 80
+    ELITE = 0.2
+    MUTANTS = 0.15
+    BIAS = 0.7
+
+    def __init__(
+        self,
+        dec: _Decoder,
+        w: Floats,
+        h: Floats,
+        tiers: NDArray[np.int64],
+        turning: bool,
+        rng: np.random.Generator,
+    ) -> None:
+        self.dec, self.w, self.h, self.tiers, self.turning, self.rng = dec, w, h, tiers, turning, rng
+        self.n = len(w)
+        self.genes = self.n + 1 + (self.n if turning else 0)
+        self.population: Floats = np.zeros((0, self.genes))
+        self.scores: Floats = np.zeros(0)
+
+    def _evaluate(self, c: Floats) -> float:
+        n = self.n
+        seq = np.lexsort((c[:n], self.tiers)).astype(np.int64)
+        rule = min(len(RULES) - 1, int(c[n] * len(RULES)))
+        prefer = np.minimum(2, (c[n + 1 :] * 3).astype(np.int8)) if self.turning else None
+        return self.dec(seq, rule, prefer)
+
+    def seed(self) -> tuple[float, tuple[NDArray[np.int64], Floats, Floats, NDArray[np.bool_]]]:
+        """The constructive phase: sorted orderings with every rule (free orientation choice)."""
+        w, h, n = self.w, self.h, self.n
+        chromosomes: list[Floats] = []
+        for key in (w * h, np.maximum(w, h), h, w, w + h):
+            keys = np.empty(n)
+            keys[np.lexsort((-key, self.tiers))] = (np.arange(n) + 0.5) / n
+            for rule in RULES:
+                genes = [keys, np.array([(rule + 0.5) / len(RULES)])]
+                if self.turning:
+                    genes.append(np.full(n, 0.1))  # free choice of orientation
+                chromosomes.append(np.concatenate(genes))
+        self.population = np.array(chromosomes)
+        self.scores = np.array([self._evaluate(c) for c in self.population])
+        return self._best()
+
+    def _best(self) -> tuple[float, tuple[NDArray[np.int64], Floats, Floats, NDArray[np.bool_]]]:
+        i = int(np.argmin(self.scores))
+        self._evaluate(self.population[i])
+        return float(self.scores[i]), self.dec.snapshot()
+
+    def run(
+        self, deadline: float, bound: int, patience: int | None = None
+    ) -> tuple[float, tuple[NDArray[np.int64], Floats, Floats, NDArray[np.bool_]]]:
+        rng, size = self.rng, self.POPULATION
+        pop, scores = self.population, self.scores
+        if len(pop) < size:
+            extra = rng.random((size - len(pop), self.genes))
+            pop = np.concatenate([pop, extra])
+            scores = np.concatenate([scores, [self._evaluate(c) for c in extra]])
+        elite = max(1, int(size * self.ELITE))
+        mutants = int(size * self.MUTANTS)
+        best, stale = float(scores.min()), 0
+        while time.perf_counter() < deadline and int(scores.min()) > bound and stale < (patience or 1 << 30):
+            order = np.argsort(scores, kind="stable")[:size]
+            pop, scores = pop[order], scores[order]
+            parents_a = pop[rng.integers(0, elite, size - elite - mutants)]
+            parents_b = pop[rng.integers(elite, size, size - elite - mutants)]
+            mask = rng.random(parents_a.shape) < self.BIAS
+            kids = np.concatenate([np.where(mask, parents_a, parents_b), rng.random((mutants, self.genes))])
+            kid_scores = np.empty(len(kids))
+            for k, c in enumerate(kids):
+                kid_scores[k] = self._evaluate(c)
+                if time.perf_counter() > deadline:
+                    kid_scores[k + 1 :] = np.inf
+                    break
+            pop = np.concatenate([pop[:elite], kids])
+            scores = np.concatenate([scores[:elite], kid_scores])
+            stale = stale + 1 if scores.min() >= best - 1e-12 else 0
+            best = min(best, float(scores.min()))
+        self.population, self.scores = pop, scores
+        return self._best()
+
+
+def _repack_phase(
+    w: Floats,
+    h: Floats,
+    turnable: NDArray[np.bool_],
+    sheet: Sheet,
+    panel: NDArray[np.int64],
+    x: Floats,
+    y: Floats,
+    rot: NDArray[np.bool_],
+    panels: int,
+    bound: int,
+    deadline: float,
+    rng: np.random.Generator,
+) -> tuple[NDArray[np.int64], Floats, Floats, NDArray[np.bool_], int, int, int]:
+    """Empty the least loaded panel into a few others: re-pack their boards with many randomised
+    sequences through the decoder, and now and then exactly with CP-SAT. A re-packing is kept when it
+    needs fewer panels, or leaves less in its least loaded one (so the next attempt has less to move).
+    Returns the layout, the panel count, the re-packings kept and how many of them came from CP-SAT."""
+    panel, x, y, rot = panel.copy(), x.copy(), y.copy(), rot.copy()
+    area = w * h
+    cap = sheet.width * sheet.height
+    keep_outs = np.array(sheet.keep_outs, dtype=np.float64).reshape(-1, 4)
+    scale = integer_scale(w, h, sheet.width, sheet.height)
+    moves = exact_moves = attempts = 0
+    while panels > bound and (left := deadline - time.perf_counter()) > 0.005:
+        attempts += 1
+        live = np.unique(panel)
+        loads = np.array([area[panel == p].sum() for p in live])
+        weakest = int(live[int(np.argmin(loads))])
+        others = [int(p) for p in live if p != weakest]
+        if not others:
+            break
+        k = min(len(others), int(rng.integers(1, 5)))
+        if rng.random() < 0.5:
+            # The panels with the most room are the likeliest to take the weakest one's boards.
+            picked = sorted(others, key=lambda p: float(area[panel == p].sum()))[:k]
+        else:
+            picked = [int(p) for p in rng.choice(others, size=k, replace=False)]
+        chosen = [weakest, *picked]
+        idx = np.flatnonzero(np.isin(panel, chosen))
+        now = len(chosen) + 0.999 * float(area[panel == weakest].sum()) / cap
+        if attempts % EXACT_EVERY:
+            found = _randomised_repack(w[idx], h[idx], turnable[idx], sheet, now, deadline, rng)
+            if found is None:
+                continue
+            bins, nx, ny, nr = found
+        else:
+            where = {p: j for j, p in enumerate(chosen)}
+            current = [(where[int(panel[i])], float(x[i]), float(y[i]), bool(rot[i])) for i in idx]
+            done = repack(
+                w[idx], h[idx], turnable[idx], current, len(chosen), sheet.width, sheet.height, keep_outs,
+                scale, min(left, EXACT_SECONDS),
+            )  # fmt: skip
+            if done is None:
+                continue
+            bins, nx, ny, nr = np.array(done.bins), np.array(done.x), np.array(done.y), np.array(done.rotated)
+            exact_moves += 1
+        moves += 1
+        used = sorted(set(bins.tolist()))
+        to_panel = {b: chosen[j] for j, b in enumerate(used)}
+        for j, i in enumerate(idx):
+            panel[i] = to_panel[int(bins[j])]
+            x[i], y[i], rot[i] = nx[j], ny[j], nr[j]
+        panels -= len(chosen) - len(used)
+    return panel, x, y, rot, panels, moves, exact_moves
+
+
+def _randomised_repack(
+    w: Floats,
+    h: Floats,
+    turnable: NDArray[np.bool_],
+    sheet: Sheet,
+    now: float,
+    deadline: float,
+    rng: np.random.Generator,
+) -> tuple[NDArray[np.int64], Floats, Floats, NDArray[np.bool_]] | None:
+    """The best of many decodings of these boards (largest first, with noise), if better than `now`."""
+    dec = _Decoder(w, h, turnable, sheet)
+    area = w * h
+    best, layout = now, None
+    n = len(w)
+    for t in range(REPACK_TRIES):
+        noise = rng.uniform(0.0, 1.0, n) if t % 4 == 3 else rng.uniform(0.6, 1.4, n) * area
+        seq = np.argsort(-noise, kind="stable").astype(np.int64)
+        prefer = rng.integers(0, 3, n).astype(np.int8) if turnable.any() and t % 2 else None
+        score = dec(seq, int(rng.integers(0, len(RULES))), prefer)
+        if score < best - 1e-12:
+            best, layout = score, dec.snapshot()
+        if t % 16 == 15 and time.perf_counter() > deadline:
+            break
+    if layout is None:
+        return None
+    bins, x, y, r = layout
+    return bins, x, y, r
+
+
+def _renumber(panel: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Panels numbered 0..k-1 in the order they were opened (emptied ones removed)."""
+    _, inverse = np.unique(panel, return_inverse=True)
+    return inverse.astype(np.int64)
