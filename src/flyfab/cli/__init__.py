@@ -4,7 +4,7 @@ Exit codes: 0 done and nothing wrong; 1 done, but something could not be used (t
 what); 2 the input could not be used at all, or the command was used wrongly.
 """
 
-from flyfab.cli import cam, pool, quote, render, serve  # noqa: F401  (they register their commands)
+from flyfab.cli import cam, plan, pool, quote, render, serve  # noqa: F401  (they register their commands)
 from flyfab.cli.app import app
 
 
