@@ -323,3 +323,35 @@ def test_the_server_keeps_uploads_across_restarts(tmp_path: Path) -> None:
                 ).json()
             with f.client(headers={"Authorization": f"Bearer {token['token']}"}) as c:
                 assert wait_done(c, upload_id)["status"] == "done"
+
+
+def test_release_to_production_pools_plans_and_promises(
+    factory: Factory, alice: httpx.Client, analysed: dict[str, Any]
+) -> None:
+    ids = []
+    with staff(factory) as s:
+        for quantity in (25, 60):
+            q = _quote(alice, analysed["id"], quantity).json()
+            order = alice.post("/api/v1/orders", json={"quote_id": q["id"]}).json()
+            url = f"/api/v1/orders/{order['id']}/actions"
+            alice.post(url, json={"action": "checkout"})
+            for action in ("record_payment", "approve"):
+                assert s.post(url, json={"action": action}).status_code == 200
+            ids.append((order["id"], order["number"]))
+        run = s.post("/api/v1/staff/production", json={"time_limit_s": 6})
+        assert run.status_code == 200, run.text
+        released = {r["order"]: r for r in run.json()["released"]}
+        assert run.json()["panels"] >= 1
+        # Nothing approved is left behind: released, or held with a reason.
+        assert s.post("/api/v1/staff/production", json={"time_limit_s": 2}).status_code == 409
+    for order_id, order_number in ids:
+        assert order_number in released, run.json()
+        body = alice.get(f"/api/v1/orders/{order_id}").json()
+        assert body["state"] == "in_production"
+        assert body["production"]["panels"] == released[order_number]["panels"]
+        planned = body["production"]["planned_ship"]
+        assert planned == released[order_number]["planned_ship"]
+        assert "planned to ship on " + planned in body["timeline"][-1]["why"]
+    # New quotes are now promised from the plan; they are still given for every tier.
+    q = _quote(alice, analysed["id"], 10)
+    assert q.status_code == 201 and all(t["ship_date"] for t in q.json()["tiers"])

@@ -56,6 +56,7 @@ class Settings:
     login_window_s: int = 900
     price_book: Path | None = None
     profiles: Path | None = None
+    factory: Path | None = None  # the planning factory model (FLYFAB_FACTORY)
 
     @classmethod
     def from_env(cls, data_dir: Path | None = None) -> Settings:
@@ -63,6 +64,7 @@ class Settings:
         url = os.environ.get("FLYFAB_DATABASE_URL") or f"sqlite:///{folder / 'flyfab.db'}"
         book = os.environ.get("FLYFAB_PRICE_BOOK")
         profiles = os.environ.get("FLYFAB_PROFILES")
+        factory = os.environ.get("FLYFAB_FACTORY")
         return cls(
             data_dir=folder,
             database_url=url,
@@ -72,6 +74,7 @@ class Settings:
             job_workers=_int("FLYFAB_JOB_WORKERS", 2),
             price_book=Path(book) if book else None,
             profiles=Path(profiles) if profiles else None,
+            factory=Path(factory) if factory else None,
         )
 
     def with_data_dir(self, folder: Path) -> Settings:

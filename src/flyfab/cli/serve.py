@@ -35,7 +35,7 @@ def serve_command(
 
     from flyfab.config import Settings
     from flyfab.jobs import open_queue
-    from flyfab.services import bootstrap, uploads
+    from flyfab.services import bootstrap, production, uploads
     from flyfab.web.app import create_app
 
     settings = _settings(data_dir)
@@ -47,6 +47,7 @@ def serve_command(
     except Exception as e:  # a database that cannot be reached or migrated: say so, do not trace
         raise fail(f"cannot start the factory: {e}") from None
     platform.jobs = open_queue(platform.settings)
+    platform.current_plan = production.load_current_plan(platform)
     requeued = uploads.requeue(platform)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     url = f"http://{host}:{port}/"

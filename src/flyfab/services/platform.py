@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 
 from flyfab.config import Settings
 from flyfab.dfm import Profiles, load_profiles
+from flyfab.planning import Factory, Plan, load_factory
+from flyfab.pooling.settings import PoolSettings, load_settings
 from flyfab.pricing import PriceBook, load_price_book
 from flyfab.store import Database, FileStore
 
@@ -30,6 +32,20 @@ class Platform:
     price_book: PriceBook
     jobs: JobQueue | None = None
     clock: Callable[[], datetime] = field(default=utcnow)
+    current_plan: Plan | None = None  # the plan of the last release to production, for promises
+    _factory: Factory | None = None
+    _pool_settings: PoolSettings | None = None
+
+    def factory(self) -> Factory:
+        """The factory model: FLYFAB_FACTORY, or the shipped demo factory."""
+        if self._factory is None:
+            self._factory = load_factory(self.settings.factory)
+        return self._factory
+
+    def pool_settings(self) -> PoolSettings:
+        if self._pool_settings is None:
+            self._pool_settings = load_settings()
+        return self._pool_settings
 
     @classmethod
     def open(cls, settings: Settings) -> Platform:

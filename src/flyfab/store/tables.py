@@ -151,6 +151,8 @@ class Order(Base):
     files_sha256: Mapped[str] = mapped_column(String(64))
     total: Mapped[str] = mapped_column(Numeric(14, 2))
     currency: Mapped[str] = mapped_column(String(3))
+    # Set when released to production: the run, the panels it rides on, the planned ship date.
+    production: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)

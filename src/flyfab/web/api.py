@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Header, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, Field
 
-from flyfab.services import accounts, orders, quotes, uploads
+from flyfab.services import accounts, orders, production, quotes, uploads
 from flyfab.services.accounts import Identity
 from flyfab.services.errors import Invalid, TooLarge
 from flyfab.store import tables as t
@@ -96,6 +96,7 @@ def order_json(view: orders.OrderView) -> dict[str, Any]:
         "updated_at": o.updated_at.isoformat(),
         "quote": view.quote,
         "quote_sha256": o.quote_sha256,
+        "production": o.production,
         "files_sha256": o.files_sha256,
         "actions": view.actions,
         "timeline": [
@@ -245,6 +246,28 @@ def review_queue(request: Request, who: Staff) -> list[dict[str, Any]]:
     p = platform(request)
     found = orders.list_orders(p, who, "cam_review") + orders.list_orders(p, who, "on_hold")
     return [summary_json(o) for o in sorted(found, key=lambda o: o.created_at)]
+
+
+class ReleaseRequest(BaseModel):
+    time_limit_s: float = Field(default=20.0, ge=2, le=600)
+
+
+@router.post("/staff/production")
+def release(body: ReleaseRequest, request: Request, who: Staff) -> dict[str, Any]:
+    """Pool every approved order onto panels, plan the panels, release the orders to production."""
+    run = production.release_approved(platform(request), who, body.time_limit_s)
+    return run_json(run)
+
+
+def run_json(run: production.ProductionRun) -> dict[str, Any]:
+    return {
+        "run": run.id,
+        "panels": run.panels,
+        "released": [
+            {"order": r.order, "panels": r.panels, "planned_ship": r.ship.isoformat()} for r in run.released
+        ],
+        "held": [{"order": o, "reason": why} for o, why in run.held],
+    }
 
 
 @router.get("/staff/customers")

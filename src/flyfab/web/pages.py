@@ -14,7 +14,7 @@ from fastapi.templating import Jinja2Templates
 
 from flyfab.orders import State
 from flyfab.pricing.book import CLASS
-from flyfab.services import accounts, orders, quotes, uploads
+from flyfab.services import accounts, orders, production, quotes, uploads
 from flyfab.services.accounts import Identity
 from flyfab.services.errors import Invalid, ServiceError, Unauthenticated
 from flyfab.web.auth import COOKIE, client_address, csrf_ok, identity, platform
@@ -341,6 +341,26 @@ async def staff_review(request: Request) -> Response:
     return render(
         request, "staff_review.html", queue=sorted(queue, key=lambda o: o.created_at), payments=payments
     )
+
+
+@router.get("/staff/production", response_class=HTMLResponse)
+async def staff_production(request: Request) -> Response:
+    who = await _who(request)
+    _staff(who)
+    approved = orders.list_orders(platform(request), who, State.APPROVED.value)
+    running = orders.list_orders(platform(request), who, State.IN_PRODUCTION.value)
+    return render(request, "staff_production.html", approved=approved, running=running, run=None)
+
+
+@router.post("/staff/production", response_class=HTMLResponse)
+async def staff_release(request: Request) -> Response:
+    who = await _who(request)
+    _staff(who)
+    p = platform(request)
+    run = production.release_approved(p, who, 20.0)
+    approved = orders.list_orders(p, who, State.APPROVED.value)
+    running = orders.list_orders(p, who, State.IN_PRODUCTION.value)
+    return render(request, "staff_production.html", approved=approved, running=running, run=run)
 
 
 @router.get("/staff/customers", response_class=HTMLResponse)
