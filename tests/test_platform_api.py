@@ -5,6 +5,7 @@ FLYFAB_DATABASE_URL names a server (.ci/run does)."""
 from __future__ import annotations
 
 import concurrent.futures
+import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -355,3 +356,21 @@ def test_release_to_production_pools_plans_and_promises(
     # New quotes are now promised from the plan; they are still given for every tier.
     q = _quote(alice, analysed["id"], 10)
     assert q.status_code == 201 and all(t["ship_date"] for t in q.json()["tiers"])
+
+
+def test_the_database_holds_no_usable_credential(factory: Factory) -> None:
+    secrets_dir = factory.platform.settings.data_dir / "secrets"
+    for name in ("token-key", "password-pepper"):
+        path = secrets_dir / name
+        assert path.stat().st_mode & 0o077 == 0 and len(path.read_bytes()) == 32
+    email = f"careful-{id(factory)}@example.com"
+    with factory.client() as c:
+        c.post("/api/v1/accounts", json={"email": email, "password": PASSWORD})
+    token = token_for(factory, email).json()["token"]
+    with factory.platform.db.unit() as s:
+        from flyfab.store import tables as t
+
+        rows = s.query(t.Account.password_hash).all() + s.query(t.ApiToken.id).all()
+    dump = " ".join(str(r[0]) for r in rows)
+    assert token not in dump and PASSWORD not in dump
+    assert hashlib.sha256(token.encode()).hexdigest() not in dump  # keyed, not a plain digest

@@ -7,6 +7,7 @@ FLYFAB_BROKER_URL a Redis or RabbitMQ broker for the task queue.
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 from dataclasses import dataclass, replace
@@ -89,10 +90,21 @@ class Settings:
 
     def secret(self, name: str) -> bytes:
         """A secret kept in the data directory, made on first use (never in the repository)."""
-        path = self.data_dir / "secrets" / name
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return _secret(self.data_dir / "secrets" / name)
+
+
+@functools.cache
+def _secret(path: Path) -> bytes:
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # another process made it at the same moment: use that one
+        else:
             with os.fdopen(fd, "wb") as f:
                 f.write(secrets.token_bytes(32))
-        return path.read_bytes()
+    value = path.read_bytes()
+    if len(value) < 32:
+        raise SettingsError(f"{path} is damaged (shorter than 32 bytes): restore it from a backup")
+    return value

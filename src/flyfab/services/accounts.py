@@ -1,7 +1,8 @@
 """Accounts, sign-in sessions and API tokens.
 
-Passwords are hashed with Argon2id. A session or API token is 32 random bytes given to the client
-once; the database keeps only its SHA-256, so a leaked database holds no usable credential. Failed
+Passwords are keyed with a secret of the data directory (a pepper), then hashed with Argon2id. A
+session or API token is 32 random bytes given to the client once; the database keeps only its HMAC
+under another secret, so a leaked database holds no usable credential. Failed
 sign-ins are counted per account and per address: past the limit within the window, further
 attempts are refused (HTTP 429) until the window has passed, whether the password is right or not.
 """
@@ -9,6 +10,7 @@ attempts are refused (HTTP 429) until the window has passed, whether the passwor
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 import secrets
 import time
@@ -45,8 +47,16 @@ class Identity:
         return self.role == "staff"
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+def _digest(p: Platform, token: str) -> str:
+    """What the database keeps of a token: its HMAC under a secret of the data directory, so that
+    the database alone cannot even confirm a token."""
+    return hmac.new(p.settings.secret("token-key"), token.encode(), hashlib.sha256).hexdigest()
+
+
+def _peppered(p: Platform, password: str) -> str:
+    """The password as hashed: first keyed with a secret kept outside the database (a pepper), so
+    that a copy of the database alone is no material for guessing passwords."""
+    return hmac.new(p.settings.secret("password-pepper"), password.encode(), hashlib.sha256).hexdigest()
 
 
 def _normal(email: str) -> str:
@@ -71,7 +81,8 @@ def create_account(
         raise Invalid(f"unknown role {role!r}: customer or staff")
     try:
         with p.db.unit() as s:
-            account = t.Account(email=address, password_hash=_hasher.hash(password), role=role, name=name)
+            hashed = _hasher.hash(_peppered(p, password))
+            account = t.Account(email=address, password_hash=hashed, role=role, name=name)
             s.add(account)
             s.flush()
             return Identity(account.id, account.email, account.role)
@@ -103,11 +114,11 @@ def _verify(p: Platform, email: str, password: str, address: str) -> t.Account:
         ok = False
         if account is not None:
             try:
-                ok = _hasher.verify(account.password_hash, password)
+                ok = _hasher.verify(account.password_hash, _peppered(p, password))
             except (VerificationError, InvalidHashError):
                 ok = False
         else:
-            _hasher.hash(password)  # the same work as for a real account: no timing tells who exists
+            _hasher.hash(_peppered(p, password))  # the same work as for an account: timing tells nothing
         if not ok or account is None:
             s.add_all([t.LoginAttempt(key=k, at=at) for k in keys])
             s.commit()
@@ -123,7 +134,7 @@ def sign_in(p: Platform, email: str, password: str, address: str) -> tuple[str, 
     csrf = secrets.token_urlsafe(32)
     with p.db.unit() as s:
         session = t.Session(
-            id=_digest(token),
+            id=_digest(p, token),
             account_id=account.id,
             csrf_token=csrf,
             expires_at=p.now() + timedelta(days=p.settings.session_days),
@@ -133,16 +144,16 @@ def sign_in(p: Platform, email: str, password: str, address: str) -> tuple[str, 
 
 
 def sign_out(p: Platform, token: str) -> None:
-    _recent.drop("s:" + _digest(token))
+    _recent.drop("s:" + _digest(p, token))
     with p.db.unit() as s:
-        s.execute(delete(t.Session).where(t.Session.id == _digest(token)))
+        s.execute(delete(t.Session).where(t.Session.id == _digest(p, token)))
 
 
 def create_token(p: Platform, email: str, password: str, address: str) -> str:
     account = _verify(p, email, password, address)
     token = secrets.token_urlsafe(32)
     with p.db.unit() as s:
-        s.add(t.ApiToken(id=_digest(token), account_id=account.id))
+        s.add(t.ApiToken(id=_digest(p, token), account_id=account.id))
     return token
 
 
@@ -178,7 +189,7 @@ _recent = _Recent()
 
 
 def from_session(p: Platform, token: str) -> Identity | None:
-    key = "s:" + _digest(token)
+    key = "s:" + _digest(p, token)
     hit, who = _recent.get(key, p.now())
     if hit:
         return who
@@ -190,7 +201,7 @@ def from_session(p: Platform, token: str) -> Identity | None:
 def _session(p: Platform, token: str) -> tuple[Identity, datetime] | None:
     with p.db.unit() as s:
         row = s.execute(
-            select(t.Session, t.Account).join(t.Account).where(t.Session.id == _digest(token))
+            select(t.Session, t.Account).join(t.Account).where(t.Session.id == _digest(p, token))
         ).first()
         if row is None:
             return None
@@ -204,7 +215,7 @@ def _session(p: Platform, token: str) -> tuple[Identity, datetime] | None:
 
 
 def from_token(p: Platform, token: str) -> Identity | None:
-    key = "t:" + _digest(token)
+    key = "t:" + _digest(p, token)
     hit, who = _recent.get(key, p.now())
     if hit:
         return who
@@ -218,7 +229,7 @@ def _token(p: Platform, token: str) -> Identity | None:
         row = s.execute(
             select(t.Account)
             .join(t.ApiToken, t.ApiToken.account_id == t.Account.id)
-            .where(t.ApiToken.id == _digest(token), t.ApiToken.revoked.is_(False))
+            .where(t.ApiToken.id == _digest(p, token), t.ApiToken.revoked.is_(False))
         ).first()
         if row is None:
             return None

@@ -37,6 +37,8 @@ def start(settings: Settings) -> tuple[Platform, str | None]:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     settings = _editable(settings)
     upgrade(settings.database_url)
+    for name in ("token-key", "password-pepper"):
+        settings.secret(name)  # made now, not by the first request
     platform = Platform.open(settings)
     with platform.db.unit() as s:
         has_staff = s.scalar(select(t.Account.id).where(t.Account.role == "staff").limit(1)) is not None
