@@ -15,10 +15,8 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import json
-import os
 import re
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -26,34 +24,7 @@ from typing import Any
 
 import httpx
 from tests.conftest import corpus_truth
-from tests.platform_support import PASSWORD, free_port, zipped_board
-
-STAFF_LINE = re.compile(r"staff account created: (\S+) / (\S+)")
-
-
-def start_server(folder: Path, port: int) -> tuple[subprocess.Popen[str], str]:
-    env = {**os.environ, "FLYFAB_DATABASE_URL": ""}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "flyfab", "serve", "--port", str(port), "--data-dir", str(folder)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert server.stdout is not None
-    password = ""
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        line = server.stdout.readline()
-        if m := STAFF_LINE.search(line):
-            password = m.group(2)
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return server, password
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    server.kill()
-    raise RuntimeError("the server did not start")
+from tests.platform_support import PASSWORD, free_port, start_server, zipped_board
 
 
 def wrk(url: str, seconds: int, connections: int, header: str) -> dict[str, Any]:

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -152,3 +155,32 @@ def wait_done(client: httpx.Client, upload_id: str, seconds: float = 600) -> dic
         if time.monotonic() > deadline:
             raise AssertionError(f"upload {upload_id} still {body['status']} after {seconds} s")
         time.sleep(0.5)
+
+
+STAFF_LINE = re.compile(r"staff account created: (\S+) / (\S+)")
+
+
+def start_server(folder: Path, port: int) -> tuple[subprocess.Popen[str], str]:
+    """`flyfab serve` in its own process on SQLite in `folder`: (the process, the staff password)."""
+    env = {**os.environ, "FLYFAB_DATABASE_URL": ""}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "flyfab", "serve", "--port", str(port), "--data-dir", str(folder)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert server.stdout is not None
+    password = ""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        line = server.stdout.readline()
+        if m := STAFF_LINE.search(line):
+            password = m.group(2)
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return server, password
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    server.kill()
+    raise RuntimeError("the server did not start")

@@ -57,7 +57,13 @@ def serve_command(
     if requeued:
         print(f"{requeued} upload(s) left unfinished by the last run are being analysed again")
     try:
-        uvicorn.run(create_app(platform), host=host, port=port, log_level="warning", access_log=False)
+        uvicorn.run(
+            create_app(platform, on_shutdown=platform.close),
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+        )
     finally:
         platform.close()
 

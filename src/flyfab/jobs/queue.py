@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
+import threading
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Protocol
 
@@ -28,10 +31,19 @@ class JobQueue(Protocol):
 _WORKER_PLATFORM = None
 
 
+def _exit_with_parent(parent: int) -> None:
+    # A server killed outright cannot shut its pool down; its workers must not live on. A task cut
+    # short here is started again by the next server (`services.uploads.requeue`).
+    while os.getppid() == parent:
+        time.sleep(2)
+    os._exit(0)
+
+
 def _start_worker(settings: Settings) -> None:
     global _WORKER_PLATFORM
     from flyfab.services.platform import Platform
 
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     _WORKER_PLATFORM = Platform.open(settings)
 
 

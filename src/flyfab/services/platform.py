@@ -64,4 +64,5 @@ class Platform:
     def close(self) -> None:
         if self.jobs is not None:
             self.jobs.close()
+            self.jobs = None
         self.db.dispose()

@@ -3,6 +3,8 @@ what went wrong (JSON for the API, a page for people)."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -70,8 +72,18 @@ def _validation_message(err: RequestValidationError) -> str:
     return "; ".join(parts) or "the request is not valid"
 
 
-def create_app(platform: Platform) -> FastAPI:
+def create_app(platform: Platform, on_shutdown: Callable[[], None] | None = None) -> FastAPI:
+    """The application; `on_shutdown` runs when the server stops, before it exits: uvicorn ends
+    the process with the signal that stopped it, so code after `uvicorn.run` may never run."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        if on_shutdown is not None:
+            on_shutdown()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="flyfab",
         version=__version__,
         description="The online factory of a circuit-board maker: upload, check, price, order, track.",
