@@ -244,8 +244,10 @@ def add_message(p: Platform, who: Identity, order_id: str, body: str) -> t.Messa
 
 def messages(p: Platform, who: Identity, order_id: str) -> list[tuple[t.Message, str, str]]:
     """The thread: (message, author e-mail, author role), oldest first."""
-    get_order(p, who, order_id)
     with p.db.unit() as s:
+        owner = s.scalar(select(t.Order.owner_id).where(t.Order.id == order_id))
+        if owner is None or (owner != who.id and not who.staff):
+            raise NotFound("no such order")
         rows = s.execute(
             select(t.Message, t.Account.email, t.Account.role)
             .join(t.Account, t.Account.id == t.Message.author_id)
