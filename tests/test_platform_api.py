@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import concurrent.futures
 import hashlib
+import inspect
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from fastapi.routing import APIRoute
 
 from tests.platform_support import (
     PASSWORD,
@@ -374,3 +376,16 @@ def test_the_database_holds_no_usable_credential(factory: Factory) -> None:
     dump = " ".join(str(r[0]) for r in rows)
     assert token not in dump and PASSWORD not in dump
     assert hashlib.sha256(token.encode()).hexdigest() not in dump  # keyed, not a plain digest
+
+
+def test_pages_never_hold_up_the_event_loop() -> None:
+    """Page handlers do database work and may plan production for seconds: they must run on the
+    thread pool (plain functions), or every other request waits for them."""
+    from flyfab.web import pages
+
+    blocking = [
+        route.path
+        for route in pages.router.routes
+        if isinstance(route, APIRoute) and inspect.iscoroutinefunction(route.endpoint)
+    ]
+    assert blocking == []

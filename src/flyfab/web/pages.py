@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote as urlquote
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
@@ -83,6 +83,13 @@ async def _form(request: Request) -> dict[str, str]:
     return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
+# Handlers are plain functions, run on the server's thread pool: their database work, and a release
+# to production that plans for seconds, must never hold up the event loop that serves every other
+# request. What needs awaiting (the form, the CSRF check that reads it) is done in these first.
+Who = Annotated[Identity, Depends(_who)]
+Posted = Annotated[dict[str, str], Depends(_form)]
+
+
 def _safe_next(target: str | None) -> str:
     # Only our own paths: never an open redirect to another site.
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
@@ -103,8 +110,7 @@ def signup_page(request: Request) -> Response:
 
 
 @router.post("/signup")
-async def signup(request: Request) -> Response:
-    form = await _form(request)
+def signup(request: Request, form: Posted) -> Response:
     p = platform(request)
     email, password = form.get("email", ""), form.get("password", "")
     try:
@@ -121,8 +127,7 @@ def signin_page(request: Request, next: str = "/") -> Response:
 
 
 @router.post("/signin")
-async def signin(request: Request) -> Response:
-    form = await _form(request)
+def signin(request: Request, form: Posted) -> Response:
     target = _safe_next(form.get("next"))
     email = form.get("email", "")
     try:
@@ -150,8 +155,7 @@ def _signed_in(request: Request, token: str, target: str) -> Response:
 
 
 @router.post("/signout")
-async def signout(request: Request) -> Response:
-    await _who(request)
+def signout(request: Request, _: Who) -> Response:
     token = request.cookies.get(COOKIE)
     if token:
         accounts.sign_out(platform(request), token)
@@ -161,8 +165,7 @@ async def signout(request: Request) -> Response:
 
 
 @router.get("/uploads/{upload_id}", response_class=HTMLResponse)
-async def upload_page(request: Request, upload_id: str) -> Response:
-    who = await _who(request)
+def upload_page(request: Request, upload_id: str, who: Who) -> Response:
     p = platform(request)
     upload = uploads.get_upload(p, who, upload_id)
     options = _option_choices(p)
@@ -170,8 +173,7 @@ async def upload_page(request: Request, upload_id: str) -> Response:
 
 
 @router.get("/uploads/{upload_id}/status", response_class=HTMLResponse)
-async def upload_status(request: Request, upload_id: str) -> Response:
-    who = await _who(request)
+def upload_status(request: Request, upload_id: str, who: Who) -> Response:
     upload = uploads.get_upload(platform(request), who, upload_id)
     response = render(request, "upload_status.html", upload=upload)
     if upload.status in ("done", "failed"):
@@ -180,9 +182,7 @@ async def upload_status(request: Request, upload_id: str) -> Response:
 
 
 @router.post("/uploads/{upload_id}/roles")
-async def correct_roles(request: Request, upload_id: str) -> Response:
-    who = await _who(request)
-    form = await _form(request)
+def correct_roles(request: Request, upload_id: str, who: Who, form: Posted) -> Response:
     roles: dict[str, dict[str, Any]] = {}
     for key, value in form.items():
         if key.startswith("type:") and value:
@@ -259,9 +259,7 @@ def _asked(p: Any, form: dict[str, str]) -> tuple[int, dict[str, str]]:
 
 
 @router.post("/uploads/{upload_id}/price", response_class=HTMLResponse)
-async def live_price(request: Request, upload_id: str) -> Response:
-    who = await _who(request)
-    form = await _form(request)
+def live_price(request: Request, upload_id: str, who: Who, form: Posted) -> Response:
     try:
         quantity, asked = _asked(platform(request), form)
         document = quotes.price(platform(request), who, upload_id, quantity, asked)
@@ -271,9 +269,7 @@ async def live_price(request: Request, upload_id: str) -> Response:
 
 
 @router.post("/uploads/{upload_id}/order")
-async def order_from_upload(request: Request, upload_id: str) -> Response:
-    who = await _who(request)
-    form = await _form(request)
+def order_from_upload(request: Request, upload_id: str, who: Who, form: Posted) -> Response:
     p = platform(request)
     quantity, asked = _asked(p, form)
     quote = quotes.create_quote(p, who, upload_id, quantity, asked)
@@ -282,8 +278,7 @@ async def order_from_upload(request: Request, upload_id: str) -> Response:
 
 
 @router.get("/orders", response_class=HTMLResponse)
-async def order_list(request: Request, state: str | None = None, q: str | None = None) -> Response:
-    who = await _who(request)
+def order_list(request: Request, who: Who, state: str | None = None, q: str | None = None) -> Response:
     found = orders.list_orders(platform(request), who, state or None, q or None)
     return render(
         request, "orders.html", orders=found, state=state or "", q=q or "", states=list(STATE_LABELS)
@@ -291,8 +286,7 @@ async def order_list(request: Request, state: str | None = None, q: str | None =
 
 
 @router.get("/orders/{order_id}", response_class=HTMLResponse)
-async def order_page(request: Request, order_id: str) -> Response:
-    who = await _who(request)
+def order_page(request: Request, order_id: str, who: Who) -> Response:
     p = platform(request)
     view = orders.get_order(p, who, order_id)
     thread = orders.messages(p, who, order_id)
@@ -300,9 +294,7 @@ async def order_page(request: Request, order_id: str) -> Response:
 
 
 @router.post("/orders/{order_id}/act")
-async def order_act(request: Request, order_id: str) -> Response:
-    who = await _who(request)
-    form = await _form(request)
+def order_act(request: Request, order_id: str, who: Who, form: Posted) -> Response:
     version = form.get("version", "")
     orders.act(
         platform(request),
@@ -318,9 +310,7 @@ async def order_act(request: Request, order_id: str) -> Response:
 
 
 @router.post("/orders/{order_id}/messages")
-async def order_message(request: Request, order_id: str) -> Response:
-    who = await _who(request)
-    form = await _form(request)
+def order_message(request: Request, order_id: str, who: Who, form: Posted) -> Response:
     orders.add_message(platform(request), who, order_id, form.get("body", ""))
     return RedirectResponse(f"/orders/{order_id}#messages", status_code=303)
 
@@ -330,8 +320,7 @@ def _money(value: Any) -> str:
 
 
 @router.get("/staff", response_class=HTMLResponse)
-async def staff_review(request: Request) -> Response:
-    who = await _who(request)
+def staff_review(request: Request, who: Who) -> Response:
     _staff(who)
     p = platform(request)
     queue = orders.list_orders(p, who, State.CAM_REVIEW.value) + orders.list_orders(
@@ -344,8 +333,7 @@ async def staff_review(request: Request) -> Response:
 
 
 @router.get("/staff/production", response_class=HTMLResponse)
-async def staff_production(request: Request) -> Response:
-    who = await _who(request)
+def staff_production(request: Request, who: Who) -> Response:
     _staff(who)
     approved = orders.list_orders(platform(request), who, State.APPROVED.value)
     running = orders.list_orders(platform(request), who, State.IN_PRODUCTION.value)
@@ -353,8 +341,7 @@ async def staff_production(request: Request) -> Response:
 
 
 @router.post("/staff/production", response_class=HTMLResponse)
-async def staff_release(request: Request) -> Response:
-    who = await _who(request)
+def staff_release(request: Request, who: Who) -> Response:
     _staff(who)
     p = platform(request)
     run = production.release_approved(p, who, 20.0)
@@ -364,15 +351,13 @@ async def staff_release(request: Request) -> Response:
 
 
 @router.get("/staff/customers", response_class=HTMLResponse)
-async def staff_customers(request: Request) -> Response:
-    who = await _who(request)
+def staff_customers(request: Request, who: Who) -> Response:
     _staff(who)
     return render(request, "staff_customers.html", customers=accounts.list_customers(platform(request)))
 
 
 @router.get("/staff/audit", response_class=HTMLResponse)
-async def staff_audit(request: Request, order_id: str | None = None) -> Response:
-    who = await _who(request)
+def staff_audit(request: Request, who: Who, order_id: str | None = None) -> Response:
     _staff(who)
     return render(request, "staff_audit.html", events=orders.audit_log(platform(request), who, order_id))
 
