@@ -127,3 +127,11 @@ def test_dfm_command_reports_the_class_and_refuses_unknown_profiles(example: Pat
     assert doc["min_class"] == "standard" and doc["classes"] == ["standard", "advanced"]
     bad = flyfab("dfm", str(example), "--profile", "platinum")
     assert bad.returncode == 2 and "standard, advanced" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_errors_keep_paths_whole_on_one_line(tmp_path: Path) -> None:
+    """An error names the path exactly as given, brackets included, unbroken however long."""
+    missing = tmp_path / "orders[2026]" / ("a-very-long-folder-name-" * 8) / "board.zip"
+    done = flyfab("analyze", str(missing))
+    assert done.returncode == 2
+    assert str(missing) in done.stderr.splitlines()[0]
