@@ -29,6 +29,7 @@ from numpy.typing import NDArray
 
 from flyfab.pooling.bounds import Bound, lower_bound
 from flyfab.pooling.decoder import RULES, first_fit
+from flyfab.pooling.elimination import eliminate, new_cache, perturb
 from flyfab.pooling.exact import integer_scale, repack
 from flyfab.pooling.maxrects import FreeSpace
 
@@ -38,6 +39,10 @@ GENETIC_PATIENCE = 150  # generations without a better layout before the genetic
 EXACT_SECONDS = 0.2  # per CP-SAT re-packing of a few panels
 EXACT_EVERY = 5  # every fifth re-packing attempt is exact (CP-SAT), the others randomised decoding
 REPACK_TRIES = 64  # randomised decodings per re-packing attempt
+IMPROVE = "eliminate"
+RESTART = 30  # rounds of the iterated local search without a better layout before it goes back to the best
+LIGHT_BIAS = 0.0
+RUIN = 3  # at most this many panels beside the weakest are ruined and recreated
 
 
 @dataclass
@@ -63,7 +68,9 @@ class Nesting:
     seconds: float
     decodes: int = 0
     exact_moves: int = 0
-    method: str = "constructive"  # what found the final layout: constructive, genetic or cp-sat
+    method: str = "constructive"  # what found the final panel count: constructive, genetic, elimination
+    found_at: float = 0.0  # seconds until the final panel count was first reached
+    history: list[tuple[float, int]] = field(default_factory=list)  # (seconds, panels) as they fell
 
     @property
     def optimal(self) -> bool:
@@ -139,6 +146,8 @@ def nest(
     search = _Genetic(dec, w, h, tiers, rotation and bool(turnable.any()), rng)
     best_score, best = search.seed()
     method = "constructive"
+    found_at = time.perf_counter() - started
+    history = [(found_at, int(best_score))]
     if int(best_score) > bound.best:
         # Half the time for the genetic search, the rest for exact re-packing (when it applies).
         single_tier = bool(np.all(tiers == tiers[0]))
@@ -146,19 +155,44 @@ def nest(
         ga_deadline = started + max(0.0, time_limit) * share
         # With exact re-packing to follow, a search that has stopped improving gives way early.
         score, layout = search.run(ga_deadline, bound.best, GENETIC_PATIENCE if single_tier else None)
+        if int(score) < int(best_score):
+            method, found_at = "genetic", search.found_at - started
+            history += [(t - started, k) for t, k in search.history]
         if score < best_score - 1e-12:
-            best_score, best, method = score, layout, "genetic"
+            best_score, best = score, layout
     panel, x, y, rot = best
     panels = int(best_score)
     moves = 0
     if panels > bound.best and time.perf_counter() < deadline and np.all(tiers == tiers[0]):
-        panel, x, y, rot, panels, moves, exact = _repack_phase(
-            w, h, turnable, sheet, panel, x, y, rot, panels, bound.best, deadline, rng
-        )
-        if moves:
-            method = "cp-sat" if exact else "re-packing"
+        if IMPROVE == "eliminate":
+            before = panels
+            panel, x, y, rot, panels, moves, when = _eliminate_phase(
+                w, h, turnable, sheet, _renumber(panel), x, y, rot, panels, bound.best, deadline, rng
+            )
+            if panels < before:
+                method, found_at = "elimination", when[-1][0] - started
+                history += [(t - started, k) for t, k in when]
+        else:
+            panel, x, y, rot, panels, moves, exact = _repack_phase(
+                w, h, turnable, sheet, panel, x, y, rot, panels, bound.best, deadline, rng
+            )
+            if moves:
+                method = "cp-sat" if exact else "re-packing"
     panel = _renumber(panel)
-    return Nesting(panel, x, y, rot, panels, bound, time.perf_counter() - started, dec.calls, moves, method)
+    return Nesting(
+        panel,
+        x,
+        y,
+        rot,
+        panels,
+        bound,
+        time.perf_counter() - started,
+        dec.calls,
+        moves,
+        method,
+        found_at,
+        history,
+    )
 
 
 class _Genetic:
@@ -185,6 +219,8 @@ class _Genetic:
         self.genes = self.n + 1 + (self.n if turning else 0)
         self.population: Floats = np.zeros((0, self.genes))
         self.scores: Floats = np.zeros(0)
+        self.found_at = 0.0
+        self.history: list[tuple[float, int]] = []
 
     def _evaluate(self, c: Floats) -> float:
         n = self.n
@@ -226,6 +262,8 @@ class _Genetic:
         elite = max(1, int(size * self.ELITE))
         mutants = int(size * self.MUTANTS)
         best, stale = float(scores.min()), 0
+        self.found_at = time.perf_counter()  # when the panel count last fell
+        self.history = []
         while time.perf_counter() < deadline and int(scores.min()) > bound and stale < (patience or 1 << 30):
             order = np.argsort(scores, kind="stable")[:size]
             pop, scores = pop[order], scores[order]
@@ -242,9 +280,76 @@ class _Genetic:
             pop = np.concatenate([pop[:elite], kids])
             scores = np.concatenate([scores[:elite], kid_scores])
             stale = stale + 1 if scores.min() >= best - 1e-12 else 0
+            if int(scores.min()) < int(best):
+                self.found_at = time.perf_counter()
+                self.history.append((self.found_at, int(scores.min())))
             best = min(best, float(scores.min()))
         self.population, self.scores = pop, scores
         return self._best()
+
+
+def _eliminate_phase(
+    w: Floats,
+    h: Floats,
+    turnable: NDArray[np.bool_],
+    sheet: Sheet,
+    panel: NDArray[np.int64],
+    x: Floats,
+    y: Floats,
+    rot: NDArray[np.bool_],
+    panels: int,
+    bound: int,
+    deadline: float,
+    rng: np.random.Generator,
+) -> tuple[NDArray[np.int64], Floats, Floats, NDArray[np.bool_], int, int, list[tuple[float, int]]]:
+    """Iterated local search (elimination.py): the local search empties the weakest panel as far as
+    it can, then a few panels are ruined and recreated, and so on; after RESTART rounds without a
+    better layout it goes back to the best one. Returns the best layout, its panel count and the
+    number of rounds that improved it."""
+    panel, x, y, rot = panel.copy(), x.copy(), y.copy(), rot.copy()
+    area = w * h
+    cap = sheet.width * sheet.height
+    keep_outs = np.array(sheet.keep_outs, dtype=np.float64).reshape(-1, 4)
+    zob = rng.integers(1, 1 << 62, len(w), dtype=np.int64)
+    cache = new_cache()
+
+    def score(k: int, p: NDArray[np.int64]) -> float:
+        return k + 0.999 * float(np.bincount(p, weights=area, minlength=k)[:k].min()) / cap
+
+    best_score = score(panels, panel)
+    best = (panel.copy(), x.copy(), y.copy(), rot.copy(), panels)
+    k, since, moves, checks = panels, 0, 0, 256
+    when: list[tuple[float, int]] = []  # (time, panels) as they fell
+    while best[4] > bound and time.perf_counter() < deadline:
+        started = time.perf_counter()
+        k, _, stuck = eliminate(w, h, turnable, sheet.width, sheet.height, keep_outs, panel, x, y, rot, k,
+                                bound, zob, cache, checks)  # fmt: skip
+        # Calls of about 10 ms keep the deadline whatever the boards per panel.
+        took = time.perf_counter() - started
+        checks = (
+            max(16, min(checks * 2, 1 << 16))
+            if took < 0.005
+            else max(16, checks // 2)
+            if took > 0.02
+            else checks
+        )
+        now = score(k, panel)
+        if now < best_score - 1e-12:
+            if k < best[4]:
+                when.append((time.perf_counter(), k))
+            best_score, best, since = now, (panel.copy(), x.copy(), y.copy(), rot.copy(), k), 0
+            moves += 1
+        if not stuck and k > bound:
+            continue
+        since += 1
+        if since > RESTART:
+            panel, x, y, rot, k = best[0].copy(), best[1].copy(), best[2].copy(), best[3].copy(), best[4]
+            since = 0
+        ruin, seed = int(rng.integers(1, RUIN + 1)), int(rng.integers(1 << 30))
+        k = perturb(w, h, turnable, sheet.width, sheet.height, keep_outs, panel, x, y, rot, k, ruin, zob,
+                    cache, seed, LIGHT_BIAS)  # fmt: skip
+    panel, x, y, rot, k = best
+    return panel, x, y, rot, k, moves, when
 
 
 def _repack_phase(
