@@ -14,7 +14,8 @@ by the spacing, unlimited bins.
     panels and utilisation (flyfab also keeps the deadline rule, rectpack knows no due dates);
 (c) speed: 2,000 boards pooled, from orders read to panels laid out.
 
-Run: `python -m benchmarks.pooling [--parts a,b,c] [--time-limit S] [--classes 1,2,...] [--json]`
+Run: `python -m benchmarks.pooling [--parts a,b,c] [--time-limit S] [--patience S] [--classes 1,2,...]
+[--json]`
 (`nice -n 10` on a shared machine). Results go to docs/benchmarks.md, section "Pooling".
 """
 
@@ -98,7 +99,9 @@ def warm_up() -> None:
     from ortools.sat.python import cp_model  # noqa: F401
 
 
-def part_a(time_limit: float, classes: set[int] | None, log: Any) -> list[ClassTotals]:
+def part_a(
+    time_limit: float, classes: set[int] | None, log: Any, patience: float | None = None
+) -> list[ClassTotals]:
     warm_up()
     out = []
     for rotation in (False, True):
@@ -110,7 +113,8 @@ def part_a(time_limit: float, classes: set[int] | None, log: Any) -> list[ClassT
                 continue
             sizes = np.array(items)
             started = time.perf_counter()
-            result = nest(sizes[:, 0].copy(), sizes[:, 1].copy(), Sheet(W, H), rotation, time_limit, seed=n)
+            result = nest(sizes[:, 0].copy(), sizes[:, 1].copy(), Sheet(W, H), rotation, time_limit, seed=n,
+                          patience=patience)  # fmt: skip
             t.flyfab_s.append(time.perf_counter() - started)
             started = time.perf_counter()
             theirs = rectpack_bins(items, W, H, 0.0, rotation)
@@ -130,7 +134,8 @@ def part_a(time_limit: float, classes: set[int] | None, log: Any) -> list[ClassT
             row[3] += result.bound.best
             print(
                 f"{'rot' if rotation else 'fix'} {name}: flyfab {result.panels} ({result.method}, "
-                f"{t.flyfab_s[-1]:.2f} s) rectpack {theirs} bound {result.bound.best}",
+                f"{t.flyfab_s[-1]:.2f} s, last bin saved at {result.found_at:.2f} s) rectpack {theirs} "
+                f"bound {result.bound.best}",
                 file=log,
                 flush=True,
             )
@@ -246,6 +251,8 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--parts", default="a,b,c")
     ap.add_argument("--time-limit", type=float, default=3.5, help="seconds per class instance (a)")
+    ap.add_argument("--patience", type=float, default=None,
+                    help="(a): also stop after this many seconds without a bin saved")  # fmt: skip
     ap.add_argument("--classes", default="", help="only these classes in (a), e.g. 1,3,5")
     ap.add_argument("--streams", type=int, default=5)
     ap.add_argument("--stream-boards", type=int, default=600)
@@ -258,7 +265,7 @@ def main(argv: list[str] | None = None) -> None:
     report: dict[str, Any] = {}
     log = open(args.log, "w") if args.log else sys.stderr  # noqa: SIM115, PTH123
     if "a" in parts:
-        totals = part_a(args.time_limit, classes, log)
+        totals = part_a(args.time_limit, classes, log, args.patience)
         report["a"] = [
             {
                 "rotation": t.rotation,

@@ -265,3 +265,12 @@ def test_last_panel_takes_the_smallest_size_that_holds_it() -> None:
         (457, 610, 20),
         (305, 457, 5),
     ]
+
+
+def test_patience_ends_a_search_that_saves_no_panel() -> None:
+    # CLASS10_100_01: 15 panels from the start, the lower bound says 14 (and no search has found 14
+    # so far); with patience the search gives up long before its minute.
+    sizes, W, H = _class_instance(491)
+    result = nest(sizes[:, 0], sizes[:, 1], Sheet(W, H), False, 60.0, seed=1, patience=0.5)
+    assert result.seconds < 20
+    assert result.history[0][1] >= result.panels and result.found_at <= result.seconds

@@ -6,13 +6,14 @@
    - a biased random-key genetic algorithm (Gonçalves & Resende 2013) over the sequence, the
      placement rule and, with turning allowed, each board's preferred orientation, scored by panels
      plus the load of the least loaded panel (so that emptying a panel counts before it is empty);
-   - when it stalls, re-packing of the hardest panels: the least loaded panel and one to four others
-     are re-packed, mostly by many randomised decodings and every fifth time exactly with CP-SAT
-     (exact.py), keeping whatever saves a panel or leaves less in the least loaded one.
+   - when it stalls, panel elimination (elimination.py), an iterated local search from its best
+     layout: boards of the least loaded panel are moved, ejected and swapped into the others (each
+     panel checked by greedy orders and a bounded exact search) until it is empty or stuck; then a
+     few panels are ruined and recreated and the local search runs again.
 3. Stop as soon as the number of panels equals the lower bound (bounds.py): nothing can do better.
 
 Boards are sorted by due-date tier before anything else in every sequence, which with first fit keeps
-the deadline rule (see decoder.py). Re-packing moves boards between panels regardless of due dates,
+the deadline rule (see decoder.py). Elimination moves boards between panels regardless of due dates,
 so it is used only when all boards share one tier.
 
 Sizes given here already include the spacing between boards (each board and the panel's usable area
@@ -42,6 +43,7 @@ REPACK_TRIES = 64  # randomised decodings per re-packing attempt
 IMPROVE = "eliminate"
 RESTART = 30  # rounds of the iterated local search without a better layout before it goes back to the best
 LIGHT_BIAS = 0.0
+EXACT_ROUNDS = 0
 RUIN = 3  # at most this many panels beside the weakest are ruined and recreated
 
 
@@ -126,8 +128,10 @@ def nest(
     time_limit: float,
     tiers: NDArray[np.int64] | None = None,
     seed: int = 0,
+    patience: float | None = None,
 ) -> Nesting:
-    """Nest boards of sizes w × h (each must fit an empty sheet in some allowed orientation)."""
+    """Nest boards of sizes w × h (each must fit an empty sheet in some allowed orientation). With
+    `patience`, the search also ends once that many seconds have passed without a panel saved."""
     started = time.perf_counter()
     deadline = started + max(0.0, time_limit)
     n = len(w)
@@ -167,10 +171,11 @@ def nest(
         if IMPROVE == "eliminate":
             before = panels
             panel, x, y, rot, panels, moves, when = _eliminate_phase(
-                w, h, turnable, sheet, _renumber(panel), x, y, rot, panels, bound.best, deadline, rng
-            )
+                w, h, turnable, sheet, _renumber(panel), x, y, rot, panels, bound.best, deadline, rng,
+                started + history[-1][0], patience,
+            )  # fmt: skip
             if panels < before:
-                method, found_at = "elimination", when[-1][0] - started
+                method, found_at = "re-packing", when[-1][0] - started
                 history += [(t - started, k) for t, k in when]
         else:
             panel, x, y, rot, panels, moves, exact = _repack_phase(
@@ -301,6 +306,8 @@ def _eliminate_phase(
     bound: int,
     deadline: float,
     rng: np.random.Generator,
+    last_drop: float,
+    patience: float | None,
 ) -> tuple[NDArray[np.int64], Floats, Floats, NDArray[np.bool_], int, int, list[tuple[float, int]]]:
     """Iterated local search (elimination.py): the local search empties the weakest panel as far as
     it can, then a few panels are ruined and recreated, and so on; after RESTART rounds without a
@@ -312,6 +319,7 @@ def _eliminate_phase(
     keep_outs = np.array(sheet.keep_outs, dtype=np.float64).reshape(-1, 4)
     zob = rng.integers(1, 1 << 62, len(w), dtype=np.int64)
     cache = new_cache()
+    scale = integer_scale(w, h, sheet.width, sheet.height)
 
     def score(k: int, p: NDArray[np.int64]) -> float:
         return k + 0.999 * float(np.bincount(p, weights=area, minlength=k)[:k].min()) / cap
@@ -321,6 +329,8 @@ def _eliminate_phase(
     k, since, moves, checks = panels, 0, 0, 256
     when: list[tuple[float, int]] = []  # (time, panels) as they fell
     while best[4] > bound and time.perf_counter() < deadline:
+        if patience is not None and time.perf_counter() - last_drop > patience:
+            break
         started = time.perf_counter()
         k, _, stuck = eliminate(w, h, turnable, sheet.width, sheet.height, keep_outs, panel, x, y, rot, k,
                                 bound, zob, cache, checks)  # fmt: skip
@@ -336,7 +346,8 @@ def _eliminate_phase(
         now = score(k, panel)
         if now < best_score - 1e-12:
             if k < best[4]:
-                when.append((time.perf_counter(), k))
+                last_drop = time.perf_counter()
+                when.append((last_drop, k))
             best_score, best, since = now, (panel.copy(), x.copy(), y.copy(), rot.copy(), k), 0
             moves += 1
         if not stuck and k > bound:
@@ -345,11 +356,62 @@ def _eliminate_phase(
         if since > RESTART:
             panel, x, y, rot, k = best[0].copy(), best[1].copy(), best[2].copy(), best[3].copy(), best[4]
             since = 0
+        if EXACT_ROUNDS and since % EXACT_ROUNDS == EXACT_ROUNDS - 1:
+            done = _exact_step(w, h, turnable, sheet, keep_outs, scale, panel, x, y, rot, k, deadline, rng)
+            if done is not None:
+                k = done
+                continue
         ruin, seed = int(rng.integers(1, RUIN + 1)), int(rng.integers(1 << 30))
         k = perturb(w, h, turnable, sheet.width, sheet.height, keep_outs, panel, x, y, rot, k, ruin, zob,
                     cache, seed, LIGHT_BIAS)  # fmt: skip
     panel, x, y, rot, k = best
     return panel, x, y, rot, k, moves, when
+
+
+def _exact_step(
+    w: Floats,
+    h: Floats,
+    turnable: NDArray[np.bool_],
+    sheet: Sheet,
+    keep_outs: Floats,
+    scale: int,
+    panel: NDArray[np.int64],
+    x: Floats,
+    y: Floats,
+    rot: NDArray[np.bool_],
+    k: int,
+    deadline: float,
+    rng: np.random.Generator,
+) -> int | None:
+    """CP-SAT (exact.py) on the weakest panel and one to three others, the lightest or at random:
+    applied in place when it leaves less in the weakest; returns the new panel count, or None."""
+    left = deadline - time.perf_counter()
+    if k < 2 or left < 0.02:
+        return None
+    area = w * h
+    loads = np.bincount(panel, weights=area, minlength=k)[:k]
+    weakest = int(np.argmin(loads))
+    others = [p for p in np.argsort(loads, kind="stable").tolist() if p != weakest]
+    m = min(len(others), int(rng.integers(1, 4)))
+    picked = others[:m] if rng.random() < 0.5 else [int(p) for p in rng.choice(others, size=m, replace=False)]
+    chosen = [weakest, *picked]
+    idx = np.flatnonzero(np.isin(panel, chosen))
+    where = {p: j for j, p in enumerate(chosen)}
+    current = [(where[int(panel[i])], float(x[i]), float(y[i]), bool(rot[i])) for i in idx]
+    done = repack(
+        w[idx], h[idx], turnable[idx], current, len(chosen), sheet.width, sheet.height, keep_outs, scale,
+        min(left, EXACT_SECONDS),
+    )  # fmt: skip
+    if done is None:
+        return None
+    for j, i in enumerate(idx):
+        panel[i] = chosen[done.bins[j]]
+        x[i], y[i], rot[i] = done.x[j], done.y[j], done.rotated[j]
+    if done.left_in_first > 0:
+        return k
+    # The weakest is empty: the last panel takes its number.
+    panel[panel == k - 1] = weakest
+    return k - 1
 
 
 def _repack_phase(
