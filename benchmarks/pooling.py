@@ -85,7 +85,7 @@ class ClassTotals:
 
 
 def warm_up() -> None:
-    """Load the compiled decoder and CP-SAT before anything is timed."""
+    """Load the compiled decoder and local search before anything is timed."""
     sizes = np.array([[6.0, 4.0], [5.0, 5.0], [4.0, 7.0]] * 3)
     nest(sizes[:, 0].copy(), sizes[:, 1].copy(), Sheet(10.0, 10.0), True, 0.2)
     from flyfab.pooling.elimination import eliminate, new_cache, perturb
@@ -95,8 +95,7 @@ def warm_up() -> None:
     panel, x, y, rot = np.arange(len(w)), np.zeros(len(w)), np.zeros(len(w)), np.zeros(len(w), np.bool_)
     zob = np.arange(1, len(w) + 1, dtype=np.int64)
     k, _, _ = eliminate(*args, panel, x, y, rot, len(w), 1, zob, new_cache(), 10)
-    perturb(*args, panel, x, y, rot, k, 1, zob, new_cache(), 0, 0.0)
-    from ortools.sat.python import cp_model  # noqa: F401
+    perturb(*args, panel, x, y, rot, k, 1, zob, new_cache(), 0)
 
 
 def part_a(

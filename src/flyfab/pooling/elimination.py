@@ -9,12 +9,14 @@ board set, as the same sets come back again and again.
 
 The search moves boards between panels, always so that the sum of squared panel loads grows
 (strictly, so it cannot cycle):
-1. every board of the least loaded panel, largest first, into the fullest panel that takes it;
-2. a board of the least loaded panel swapped for a smaller one of another panel (one for one, two
+1. a board of the least loaded panel, largest first, into the fullest panel that takes it;
+2. an ejection: such a board into a panel in place of a smaller board, which moves on to a third;
+3. a board of the least loaded panel swapped for a smaller one of another panel (one for one, two
    for one, one for two);
-3. when that panel is stuck, boards of lightly loaded panels into fuller ones, which gathers the
+4. when that panel is stuck, boards of lightly loaded panels into fuller ones, which gathers the
    free space into fewer panels for the next try.
-A panel saved when the least loaded panel is empty. The caller perturbs and restarts it.
+A panel is saved when the least loaded panel is empty. `perturb` (ruin and recreate) lets the
+caller restart it from elsewhere.
 """
 
 from __future__ import annotations
@@ -537,12 +539,10 @@ def perturb(
     zob: np.ndarray,
     cache: Dict,
     seed: int,
-    light_bias: float = 0.0,
 ) -> int:
     """Ruin and recreate: the weakest panel and `ruin` random others are emptied, and their boards
     (largest first, sizes jittered) go each into the fullest panel that takes it, new panels opened
-    as needed; with chance `light_bias` a panel to ruin is drawn by its free room instead of
-    uniformly. Returns the new panel count (may be larger)."""
+    as needed. Returns the new panel count (may be larger)."""
     np.random.seed(seed)
     n = w.shape[0]
     area = w * h
@@ -553,17 +553,6 @@ def perturb(
     gone = np.zeros(nbins, np.bool_)
     gone[int(np.argmin(loads[:nbins]))] = True
     for _ in range(min(ruin, nbins - 1)):
-        if np.random.random() < light_bias:
-            # Weighted by free room: lightly loaded panels have the most to rearrange.
-            room = np.where(gone, 0.0, free_area - loads[:nbins] + 1e-9 * free_area)
-            r = np.random.random() * room.sum()
-            b = 0
-            while b < nbins - 1 and (r > room[b] or gone[b]):
-                r -= room[b]
-                b += 1
-            if not gone[b]:
-                gone[b] = True
-                continue
         while True:
             b = np.random.randint(0, nbins)
             if not gone[b]:

@@ -31,19 +31,12 @@ from numpy.typing import NDArray
 from flyfab.pooling.bounds import Bound, lower_bound
 from flyfab.pooling.decoder import RULES, first_fit
 from flyfab.pooling.elimination import eliminate, new_cache, perturb
-from flyfab.pooling.exact import integer_scale, repack
 from flyfab.pooling.maxrects import FreeSpace
 
 Floats = NDArray[np.float64]
-GENETIC_SHARE = 0.7  # of the time limit, when re-packing can follow
+GENETIC_SHARE = 0.7  # of the time limit, when panel elimination can follow
 GENETIC_PATIENCE = 150  # generations without a better layout before the genetic search gives way
-EXACT_SECONDS = 0.2  # per CP-SAT re-packing of a few panels
-EXACT_EVERY = 5  # every fifth re-packing attempt is exact (CP-SAT), the others randomised decoding
-REPACK_TRIES = 64  # randomised decodings per re-packing attempt
-IMPROVE = "eliminate"
 RESTART = 30  # rounds of the iterated local search without a better layout before it goes back to the best
-LIGHT_BIAS = 0.0
-EXACT_ROUNDS = 0
 RUIN = 3  # at most this many panels beside the weakest are ruined and recreated
 
 
@@ -69,7 +62,7 @@ class Nesting:
     bound: Bound
     seconds: float
     decodes: int = 0
-    exact_moves: int = 0
+    moves: int = 0  # rounds of panel elimination that found a better layout
     method: str = "constructive"  # what found the final panel count: constructive, genetic, elimination
     found_at: float = 0.0  # seconds until the final panel count was first reached
     history: list[tuple[float, int]] = field(default_factory=list)  # (seconds, panels) as they fell
@@ -153,11 +146,11 @@ def nest(
     found_at = time.perf_counter() - started
     history = [(found_at, int(best_score))]
     if int(best_score) > bound.best:
-        # Half the time for the genetic search, the rest for exact re-packing (when it applies).
+        # 70 % of the time for the genetic search, the rest for panel elimination (when it applies).
         single_tier = bool(np.all(tiers == tiers[0]))
         share = GENETIC_SHARE if single_tier else 1.0
         ga_deadline = started + max(0.0, time_limit) * share
-        # With exact re-packing to follow, a search that has stopped improving gives way early.
+        # With elimination to follow, a search that has stopped improving gives way early.
         score, layout = search.run(ga_deadline, bound.best, GENETIC_PATIENCE if single_tier else None)
         if int(score) < int(best_score):
             method, found_at = "genetic", search.found_at - started
@@ -168,21 +161,14 @@ def nest(
     panels = int(best_score)
     moves = 0
     if panels > bound.best and time.perf_counter() < deadline and np.all(tiers == tiers[0]):
-        if IMPROVE == "eliminate":
-            before = panels
-            panel, x, y, rot, panels, moves, when = _eliminate_phase(
-                w, h, turnable, sheet, _renumber(panel), x, y, rot, panels, bound.best, deadline, rng,
-                started + history[-1][0], patience,
-            )  # fmt: skip
-            if panels < before:
-                method, found_at = "re-packing", when[-1][0] - started
-                history += [(t - started, k) for t, k in when]
-        else:
-            panel, x, y, rot, panels, moves, exact = _repack_phase(
-                w, h, turnable, sheet, panel, x, y, rot, panels, bound.best, deadline, rng
-            )
-            if moves:
-                method = "cp-sat" if exact else "re-packing"
+        before = panels
+        panel, x, y, rot, panels, moves, when = _eliminate_phase(
+            w, h, turnable, sheet, _renumber(panel), x, y, rot, panels, bound.best, deadline, rng,
+            started + history[-1][0], patience,
+        )  # fmt: skip
+        if panels < before:
+            method, found_at = "re-packing", when[-1][0] - started
+            history += [(t - started, k) for t, k in when]
     panel = _renumber(panel)
     return Nesting(
         panel,
@@ -319,7 +305,6 @@ def _eliminate_phase(
     keep_outs = np.array(sheet.keep_outs, dtype=np.float64).reshape(-1, 4)
     zob = rng.integers(1, 1 << 62, len(w), dtype=np.int64)
     cache = new_cache()
-    scale = integer_scale(w, h, sheet.width, sheet.height)
 
     def score(k: int, p: NDArray[np.int64]) -> float:
         return k + 0.999 * float(np.bincount(p, weights=area, minlength=k)[:k].min()) / cap
@@ -356,158 +341,11 @@ def _eliminate_phase(
         if since > RESTART:
             panel, x, y, rot, k = best[0].copy(), best[1].copy(), best[2].copy(), best[3].copy(), best[4]
             since = 0
-        if EXACT_ROUNDS and since % EXACT_ROUNDS == EXACT_ROUNDS - 1:
-            done = _exact_step(w, h, turnable, sheet, keep_outs, scale, panel, x, y, rot, k, deadline, rng)
-            if done is not None:
-                k = done
-                continue
         ruin, seed = int(rng.integers(1, RUIN + 1)), int(rng.integers(1 << 30))
         k = perturb(w, h, turnable, sheet.width, sheet.height, keep_outs, panel, x, y, rot, k, ruin, zob,
-                    cache, seed, LIGHT_BIAS)  # fmt: skip
+                    cache, seed)  # fmt: skip
     panel, x, y, rot, k = best
     return panel, x, y, rot, k, moves, when
-
-
-def _exact_step(
-    w: Floats,
-    h: Floats,
-    turnable: NDArray[np.bool_],
-    sheet: Sheet,
-    keep_outs: Floats,
-    scale: int,
-    panel: NDArray[np.int64],
-    x: Floats,
-    y: Floats,
-    rot: NDArray[np.bool_],
-    k: int,
-    deadline: float,
-    rng: np.random.Generator,
-) -> int | None:
-    """CP-SAT (exact.py) on the weakest panel and one to three others, the lightest or at random:
-    applied in place when it leaves less in the weakest; returns the new panel count, or None."""
-    left = deadline - time.perf_counter()
-    if k < 2 or left < 0.02:
-        return None
-    area = w * h
-    loads = np.bincount(panel, weights=area, minlength=k)[:k]
-    weakest = int(np.argmin(loads))
-    others = [p for p in np.argsort(loads, kind="stable").tolist() if p != weakest]
-    m = min(len(others), int(rng.integers(1, 4)))
-    picked = others[:m] if rng.random() < 0.5 else [int(p) for p in rng.choice(others, size=m, replace=False)]
-    chosen = [weakest, *picked]
-    idx = np.flatnonzero(np.isin(panel, chosen))
-    where = {p: j for j, p in enumerate(chosen)}
-    current = [(where[int(panel[i])], float(x[i]), float(y[i]), bool(rot[i])) for i in idx]
-    done = repack(
-        w[idx], h[idx], turnable[idx], current, len(chosen), sheet.width, sheet.height, keep_outs, scale,
-        min(left, EXACT_SECONDS),
-    )  # fmt: skip
-    if done is None:
-        return None
-    for j, i in enumerate(idx):
-        panel[i] = chosen[done.bins[j]]
-        x[i], y[i], rot[i] = done.x[j], done.y[j], done.rotated[j]
-    if done.left_in_first > 0:
-        return k
-    # The weakest is empty: the last panel takes its number.
-    panel[panel == k - 1] = weakest
-    return k - 1
-
-
-def _repack_phase(
-    w: Floats,
-    h: Floats,
-    turnable: NDArray[np.bool_],
-    sheet: Sheet,
-    panel: NDArray[np.int64],
-    x: Floats,
-    y: Floats,
-    rot: NDArray[np.bool_],
-    panels: int,
-    bound: int,
-    deadline: float,
-    rng: np.random.Generator,
-) -> tuple[NDArray[np.int64], Floats, Floats, NDArray[np.bool_], int, int, int]:
-    """Empty the least loaded panel into a few others: re-pack their boards with many randomised
-    sequences through the decoder, and now and then exactly with CP-SAT. A re-packing is kept when it
-    needs fewer panels, or leaves less in its least loaded one (so the next attempt has less to move).
-    Returns the layout, the panel count, the re-packings kept and how many of them came from CP-SAT."""
-    panel, x, y, rot = panel.copy(), x.copy(), y.copy(), rot.copy()
-    area = w * h
-    cap = sheet.width * sheet.height
-    keep_outs = np.array(sheet.keep_outs, dtype=np.float64).reshape(-1, 4)
-    scale = integer_scale(w, h, sheet.width, sheet.height)
-    moves = exact_moves = attempts = 0
-    while panels > bound and (left := deadline - time.perf_counter()) > 0.005:
-        attempts += 1
-        live = np.unique(panel)
-        loads = np.array([area[panel == p].sum() for p in live])
-        weakest = int(live[int(np.argmin(loads))])
-        others = [int(p) for p in live if p != weakest]
-        if not others:
-            break
-        k = min(len(others), int(rng.integers(1, 5)))
-        if rng.random() < 0.5:
-            # The panels with the most room are the likeliest to take the weakest one's boards.
-            picked = sorted(others, key=lambda p: float(area[panel == p].sum()))[:k]
-        else:
-            picked = [int(p) for p in rng.choice(others, size=k, replace=False)]
-        chosen = [weakest, *picked]
-        idx = np.flatnonzero(np.isin(panel, chosen))
-        now = len(chosen) + 0.999 * float(area[panel == weakest].sum()) / cap
-        if attempts % EXACT_EVERY:
-            found = _randomised_repack(w[idx], h[idx], turnable[idx], sheet, now, deadline, rng)
-            if found is None:
-                continue
-            bins, nx, ny, nr = found
-        else:
-            where = {p: j for j, p in enumerate(chosen)}
-            current = [(where[int(panel[i])], float(x[i]), float(y[i]), bool(rot[i])) for i in idx]
-            done = repack(
-                w[idx], h[idx], turnable[idx], current, len(chosen), sheet.width, sheet.height, keep_outs,
-                scale, min(left, EXACT_SECONDS),
-            )  # fmt: skip
-            if done is None:
-                continue
-            bins, nx, ny, nr = np.array(done.bins), np.array(done.x), np.array(done.y), np.array(done.rotated)
-            exact_moves += 1
-        moves += 1
-        used = sorted(set(bins.tolist()))
-        to_panel = {b: chosen[j] for j, b in enumerate(used)}
-        for j, i in enumerate(idx):
-            panel[i] = to_panel[int(bins[j])]
-            x[i], y[i], rot[i] = nx[j], ny[j], nr[j]
-        panels -= len(chosen) - len(used)
-    return panel, x, y, rot, panels, moves, exact_moves
-
-
-def _randomised_repack(
-    w: Floats,
-    h: Floats,
-    turnable: NDArray[np.bool_],
-    sheet: Sheet,
-    now: float,
-    deadline: float,
-    rng: np.random.Generator,
-) -> tuple[NDArray[np.int64], Floats, Floats, NDArray[np.bool_]] | None:
-    """The best of many decodings of these boards (largest first, with noise), if better than `now`."""
-    dec = _Decoder(w, h, turnable, sheet)
-    area = w * h
-    best, layout = now, None
-    n = len(w)
-    for t in range(REPACK_TRIES):
-        noise = rng.uniform(0.0, 1.0, n) if t % 4 == 3 else rng.uniform(0.6, 1.4, n) * area
-        seq = np.argsort(-noise, kind="stable").astype(np.int64)
-        prefer = rng.integers(0, 3, n).astype(np.int8) if turnable.any() and t % 2 else None
-        score = dec(seq, int(rng.integers(0, len(RULES))), prefer)
-        if score < best - 1e-12:
-            best, layout = score, dec.snapshot()
-        if t % 16 == 15 and time.perf_counter() > deadline:
-            break
-    if layout is None:
-        return None
-    bins, x, y, r = layout
-    return bins, x, y, r
 
 
 def _renumber(panel: NDArray[np.int64]) -> NDArray[np.int64]:
