@@ -249,7 +249,7 @@ def part_c(sizes: dict[str, tuple[float, float]], time_limit: float) -> dict[str
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--parts", default="a,b,c")
-    ap.add_argument("--time-limit", type=float, default=3.5, help="seconds per class instance (a)")
+    ap.add_argument("--time-limit", type=float, default=4.0, help="seconds per class instance (a)")
     ap.add_argument("--patience", type=float, default=None,
                     help="(a): also stop after this many seconds without a bin saved")  # fmt: skip
     ap.add_argument("--classes", default="", help="only these classes in (a), e.g. 1,3,5")
