@@ -124,7 +124,8 @@ def nest(
     patience: float | None = None,
 ) -> Nesting:
     """Nest boards of sizes w × h (each must fit an empty sheet in some allowed orientation). With
-    `patience`, the search also ends once that many seconds have passed without a panel saved."""
+    `patience`, panel elimination also ends (or is skipped) once that many seconds have passed
+    without a panel saved; the genetic search has its own patience."""
     started = time.perf_counter()
     deadline = started + max(0.0, time_limit)
     n = len(w)
@@ -297,8 +298,9 @@ def _eliminate_phase(
 ) -> tuple[NDArray[np.int64], Floats, Floats, NDArray[np.bool_], int, int, list[tuple[float, int]]]:
     """Iterated local search (elimination.py): the local search empties the weakest panel as far as
     it can, then a few panels are ruined and recreated, and so on; after RESTART rounds without a
-    better layout it goes back to the best one. Returns the best layout, its panel count and the
-    number of rounds that improved it."""
+    better layout it goes back to the best one. With `patience`, it ends that many seconds after the
+    last panel saved (`last_drop`, also before it started). Returns the best layout, its panel
+    count, the number of rounds that improved it and when (perf_counter) the panel count fell."""
     panel, x, y, rot = panel.copy(), x.copy(), y.copy(), rot.copy()
     area = w * h
     cap = sheet.width * sheet.height
