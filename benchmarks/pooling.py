@@ -14,7 +14,8 @@ by the spacing, unlimited bins.
     panels and utilisation (flyfab also keeps the deadline rule, rectpack knows no due dates);
 (c) speed: 2,000 boards pooled, from orders read to panels laid out.
 
-Run: `python -m benchmarks.pooling [--parts a,b,c] [--time-limit S] [--classes 1,2,...] [--json]`
+Run: `python -m benchmarks.pooling [--parts a,b,c] [--time-limit S] [--patience S] [--classes 1,2,...]
+[--json]`
 (`nice -n 10` on a shared machine). Results go to docs/benchmarks.md, section "Pooling".
 """
 
@@ -84,13 +85,22 @@ class ClassTotals:
 
 
 def warm_up() -> None:
-    """Load the compiled decoder and CP-SAT before anything is timed."""
+    """Load the compiled decoder and local search before anything is timed."""
     sizes = np.array([[6.0, 4.0], [5.0, 5.0], [4.0, 7.0]] * 3)
     nest(sizes[:, 0].copy(), sizes[:, 1].copy(), Sheet(10.0, 10.0), True, 0.2)
-    from ortools.sat.python import cp_model  # noqa: F401
+    from flyfab.pooling.elimination import eliminate, new_cache, perturb
+
+    w, h = sizes[:, 0].copy(), sizes[:, 1].copy()
+    args = (w, h, np.ones(len(w), np.bool_), 10.0, 10.0, np.zeros((0, 4)))
+    panel, x, y, rot = np.arange(len(w)), np.zeros(len(w)), np.zeros(len(w)), np.zeros(len(w), np.bool_)
+    zob = np.arange(1, len(w) + 1, dtype=np.int64)
+    k, _, _ = eliminate(*args, panel, x, y, rot, len(w), 1, zob, new_cache(), 10)
+    perturb(*args, panel, x, y, rot, k, 1, zob, new_cache(), 0)
 
 
-def part_a(time_limit: float, classes: set[int] | None, log: Any) -> list[ClassTotals]:
+def part_a(
+    time_limit: float, classes: set[int] | None, log: Any, patience: float | None = None
+) -> list[ClassTotals]:
     warm_up()
     out = []
     for rotation in (False, True):
@@ -102,7 +112,8 @@ def part_a(time_limit: float, classes: set[int] | None, log: Any) -> list[ClassT
                 continue
             sizes = np.array(items)
             started = time.perf_counter()
-            result = nest(sizes[:, 0].copy(), sizes[:, 1].copy(), Sheet(W, H), rotation, time_limit, seed=n)
+            result = nest(sizes[:, 0].copy(), sizes[:, 1].copy(), Sheet(W, H), rotation, time_limit, seed=n,
+                          patience=patience)  # fmt: skip
             t.flyfab_s.append(time.perf_counter() - started)
             started = time.perf_counter()
             theirs = rectpack_bins(items, W, H, 0.0, rotation)
@@ -122,7 +133,8 @@ def part_a(time_limit: float, classes: set[int] | None, log: Any) -> list[ClassT
             row[3] += result.bound.best
             print(
                 f"{'rot' if rotation else 'fix'} {name}: flyfab {result.panels} ({result.method}, "
-                f"{t.flyfab_s[-1]:.2f} s) rectpack {theirs} bound {result.bound.best}",
+                f"{t.flyfab_s[-1]:.2f} s, last bin saved at {result.found_at:.2f} s) rectpack {theirs} "
+                f"bound {result.bound.best}",
                 file=log,
                 flush=True,
             )
@@ -237,7 +249,9 @@ def part_c(sizes: dict[str, tuple[float, float]], time_limit: float) -> dict[str
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--parts", default="a,b,c")
-    ap.add_argument("--time-limit", type=float, default=3.5, help="seconds per class instance (a)")
+    ap.add_argument("--time-limit", type=float, default=4.0, help="seconds per class instance (a)")
+    ap.add_argument("--patience", type=float, default=None,
+                    help="(a): also stop after this many seconds without a bin saved")  # fmt: skip
     ap.add_argument("--classes", default="", help="only these classes in (a), e.g. 1,3,5")
     ap.add_argument("--streams", type=int, default=5)
     ap.add_argument("--stream-boards", type=int, default=600)
@@ -250,7 +264,7 @@ def main(argv: list[str] | None = None) -> None:
     report: dict[str, Any] = {}
     log = open(args.log, "w") if args.log else sys.stderr  # noqa: SIM115, PTH123
     if "a" in parts:
-        totals = part_a(args.time_limit, classes, log)
+        totals = part_a(args.time_limit, classes, log, args.patience)
         report["a"] = [
             {
                 "rotation": t.rotation,

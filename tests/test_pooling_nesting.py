@@ -239,21 +239,6 @@ def test_lower_bound_reached_stops_the_search_early() -> None:
     assert result.panels == 2 and result.optimal and result.seconds < 5
 
 
-def test_exact_repacking_empties_a_panel_a_heuristic_layout_wasted() -> None:
-    from flyfab.pooling.exact import repack
-
-    # Panel 1 holds three 50 × 50 boards placed so that a fourth cannot join them; panel 0 holds one.
-    w = np.full(4, 50.0)
-    h = np.full(4, 50.0)
-    current = [(0, 0.0, 0.0, False), (1, 0.0, 0.0, False), (1, 50.0, 0.0, False), (1, 25.0, 50.0, False)]
-    done = repack(w, h, np.zeros(4, np.bool_), current, 2, 100.0, 100.0, np.zeros((0, 4)), 1, 5.0)
-    assert done is not None and done.left_in_first == 0
-    assert set(done.bins) == {1}
-    boxes = [Box(x, y, 50, 50) for x, y in zip(done.x, done.y, strict=True)]
-    assert all(b.x + b.w <= 100 and b.y + b.h <= 100 for b in boxes)
-    assert fits_among(1, 1, boxes, Box(0, 0, 100, 100), 0) is False  # the four tile the panel
-
-
 def test_last_panel_takes_the_smallest_size_that_holds_it() -> None:
     # 25 boards of 100 × 100: 20 fit a 457 × 610 panel (10 mm frame), 8 a 305 × 457 one. Two large
     # panels need no more area than four small ones, and the five left over fit a small panel.
@@ -265,3 +250,12 @@ def test_last_panel_takes_the_smallest_size_that_holds_it() -> None:
         (457, 610, 20),
         (305, 457, 5),
     ]
+
+
+def test_patience_ends_a_search_that_saves_no_panel() -> None:
+    # CLASS10_100_01: 15 panels from the start, the lower bound says 14 (and no search has found 14
+    # so far); with patience the search gives up long before its minute.
+    sizes, W, H = _class_instance(491)
+    result = nest(sizes[:, 0], sizes[:, 1], Sheet(W, H), False, 60.0, seed=1, patience=0.5)
+    assert result.seconds < 20
+    assert result.history[0][1] >= result.panels and result.found_at <= result.seconds

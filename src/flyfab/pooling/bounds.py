@@ -8,7 +8,10 @@
   least as strong as Martello & Vigo's L2 on most instances. With rotation allowed each board counts
   with the orientation that makes its mapped area smaller, which keeps the bound valid whatever
   orientation a packing chose (Dell'Amico, Martello & Vigo 2002 take the same view);
-- pairwise incompatible boards: boards larger than half the panel both ways never share one.
+- pairwise incompatible boards: boards larger than half the panel both ways never share one; more
+  generally two boards that fit neither side by side nor one above the other (in any orientation
+  allowed) never share one, so a set of boards that pairwise cannot share (a clique of the conflict
+  graph, grown greedily) needs one panel each, and the rest needs what their spare room cannot hold.
 
 All bounds accept real sizes (millimetres): the functions used stay dual feasible on the reals.
 """
@@ -29,7 +32,7 @@ TOL = 1e-9
 class Bound:
     area: int  # total area over panel area
     best: int  # the strongest bound found (>= area)
-    method: str  # which bound gave `best`: "area", "dff" or "large"
+    method: str  # which bound gave `best`: "area", "dff", "large" or "conflict"
 
 
 def _ceil(v: float) -> int:
@@ -116,12 +119,60 @@ def large_bound(sizes: Array, width: float, height: float, rotation: bool) -> in
     return n + _ceil(max(0.0, rest - spare) / (width * height))
 
 
+def _apart(a: Array, b: Array, width: float, height: float) -> NDArray[np.bool_]:
+    """a[i] and b[j] (as oriented) fit neither side by side nor one above the other: (len a, len b)."""
+    side = a[:, None, 0] + b[None, :, 0] <= width + TOL
+    above = a[:, None, 1] + b[None, :, 1] <= height + TOL
+    out: NDArray[np.bool_] = ~(side | above)
+    return out
+
+
+def conflict_bound(sizes: Array, width: float, height: float, rotation: bool) -> int:
+    """Boards that pairwise cannot share a panel (greedy cliques from a few orders), one panel each;
+    boards that can share none of those panels, and all area the cliques' spare room cannot hold,
+    need more panels."""
+    if not len(sizes):
+        return 0
+    unique, counts = np.unique(np.round(sizes, 9), axis=0, return_counts=True)
+    if len(unique) > 3000:  # the pairwise matrix would grow too large; the other bounds remain
+        return 0
+    conflict = _apart(unique, unique, width, height)
+    if rotation:
+        turned = unique[:, ::-1]
+        fits_turned = (turned[:, 0] <= width + TOL) & (turned[:, 1] <= height + TOL)
+        t = np.where(fits_turned[:, None], turned, unique)
+        conflict &= _apart(t, unique, width, height) & _apart(unique, t, width, height)
+        conflict &= _apart(t, t, width, height)
+    area = unique[:, 0] * unique[:, 1]
+    cap = width * height
+    best = 0
+    for key in (area, unique[:, 0], unique[:, 1], np.minimum(unique[:, 0], unique[:, 1])):
+        clique: list[int] = []
+        for i in np.argsort(-key, kind="stable"):
+            if all(conflict[i, j] for j in clique):
+                clique.append(int(i))
+        members = np.zeros(len(unique), np.bool_)
+        members[clique] = True
+        copies = np.where(members, np.where(np.diag(conflict), counts, 1), 0)
+        n = int(copies.sum())
+        spare = n * cap - float((copies * area).sum())
+        rest_counts = counts - copies
+        rest = float((rest_counts * area).sum())
+        # Boards in conflict with every clique board cannot use the clique's spare room.
+        shut_out = conflict[:, clique].all(axis=1) if clique else np.ones(len(unique), np.bool_)
+        excluded = float((rest_counts * area)[shut_out].sum())
+        need = max(excluded, rest - spare)
+        best = max(best, n + _ceil(max(0.0, need) / cap))
+    return best
+
+
 def lower_bound(sizes: Array, width: float, height: float, rotation: bool) -> Bound:
     area = area_bound(sizes, width, height)
     candidates = {
         "area": area,
         "dff": dff_bound(sizes, width, height, rotation),
         "large": large_bound(sizes, width, height, rotation),
+        "conflict": conflict_bound(sizes, width, height, rotation),
     }
     method = max(candidates, key=lambda k: (candidates[k], k == "area"))
     return Bound(area=area, best=candidates[method], method=method)

@@ -146,6 +146,16 @@ def _cut(
 
 
 @njit(cache=True)
+def _extent(free: np.ndarray, count: int) -> tuple[float, float]:
+    mw = 0.0
+    mh = 0.0
+    for j in range(count):
+        mw = max(mw, free[j, 2])
+        mh = max(mh, free[j, 3])
+    return mw, mh
+
+
+@njit(cache=True)
 def first_fit(
     w: np.ndarray,
     h: np.ndarray,
@@ -174,6 +184,10 @@ def first_fit(
     placed_rects.pop()
     placed_counts = np.zeros(maxbins, np.int64)
     counts = np.zeros(maxbins, np.int64)
+    # The widest and the tallest free rectangle of each panel: a board that is wider or taller than
+    # these cannot fit, so most full panels are passed over without scanning their rectangles.
+    maxw = np.zeros(maxbins)
+    maxh = np.zeros(maxbins)
     buf = np.empty((64, 4))
     nbins = 0
     for k in range(n):
@@ -188,6 +202,7 @@ def first_fit(
                     f, c = _cut(f, c, obstacles[o, 0], obstacles[o, 1], obstacles[o, 2], obstacles[o, 3], buf)
                 frees.append(f)
                 counts[b] = c
+                maxw[b], maxh[b] = _extent(f, c)
                 pr = np.empty((obstacles.shape[0] + cap, 4))
                 pr[: obstacles.shape[0]] = obstacles
                 placed_rects.append(pr)
@@ -195,6 +210,10 @@ def first_fit(
                 loads[b] = 0.0
                 nbins += 1
             if loads[b] + w[i] * h[i] > W * H + EPS:
+                continue
+            if not (maxw[b] >= w[i] - EPS and maxh[b] >= h[i] - EPS) and not (
+                turnable[i] and maxw[b] >= h[i] - EPS and maxh[b] >= w[i] - EPS
+            ):
                 continue
             f = frees[b]
             best = np.inf
@@ -228,6 +247,7 @@ def first_fit(
                 f2, c2 = _cut(f, counts[b], bx, by, bw, bh, buf)
                 frees[b] = f2
                 counts[b] = c2
+                maxw[b], maxh[b] = _extent(f2, c2)
                 loads[b] += w[i] * h[i]
                 pr = placed_rects[b]
                 if placed_counts[b] >= pr.shape[0]:

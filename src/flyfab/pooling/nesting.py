@@ -6,13 +6,14 @@
    - a biased random-key genetic algorithm (Gonçalves & Resende 2013) over the sequence, the
      placement rule and, with turning allowed, each board's preferred orientation, scored by panels
      plus the load of the least loaded panel (so that emptying a panel counts before it is empty);
-   - when it stalls, re-packing of the hardest panels: the least loaded panel and one to four others
-     are re-packed, mostly by many randomised decodings and every fifth time exactly with CP-SAT
-     (exact.py), keeping whatever saves a panel or leaves less in the least loaded one.
+   - when it stalls, panel elimination (elimination.py), an iterated local search from its best
+     layout: boards of the least loaded panel are moved, ejected and swapped into the others (each
+     panel checked by greedy orders and a bounded exact search) until it is empty or stuck; then a
+     few panels are ruined and recreated and the local search runs again.
 3. Stop as soon as the number of panels equals the lower bound (bounds.py): nothing can do better.
 
 Boards are sorted by due-date tier before anything else in every sequence, which with first fit keeps
-the deadline rule (see decoder.py). Re-packing moves boards between panels regardless of due dates,
+the deadline rule (see decoder.py). Elimination moves boards between panels regardless of due dates,
 so it is used only when all boards share one tier.
 
 Sizes given here already include the spacing between boards (each board and the panel's usable area
@@ -29,15 +30,14 @@ from numpy.typing import NDArray
 
 from flyfab.pooling.bounds import Bound, lower_bound
 from flyfab.pooling.decoder import RULES, first_fit
-from flyfab.pooling.exact import integer_scale, repack
+from flyfab.pooling.elimination import eliminate, new_cache, perturb
 from flyfab.pooling.maxrects import FreeSpace
 
 Floats = NDArray[np.float64]
-GENETIC_SHARE = 0.7  # of the time limit, when re-packing can follow
+GENETIC_SHARE = 0.7  # of the time limit, when panel elimination can follow
 GENETIC_PATIENCE = 150  # generations without a better layout before the genetic search gives way
-EXACT_SECONDS = 0.2  # per CP-SAT re-packing of a few panels
-EXACT_EVERY = 5  # every fifth re-packing attempt is exact (CP-SAT), the others randomised decoding
-REPACK_TRIES = 64  # randomised decodings per re-packing attempt
+RESTART = 30  # rounds of the iterated local search without a better layout before it goes back to the best
+RUIN = 3  # at most this many panels beside the weakest are ruined and recreated
 
 
 @dataclass
@@ -62,8 +62,10 @@ class Nesting:
     bound: Bound
     seconds: float
     decodes: int = 0
-    exact_moves: int = 0
-    method: str = "constructive"  # what found the final layout: constructive, genetic or cp-sat
+    moves: int = 0  # rounds of panel elimination that found a better layout
+    method: str = "constructive"  # what found the final panel count: constructive, genetic, elimination
+    found_at: float = 0.0  # seconds until the final panel count was first reached
+    history: list[tuple[float, int]] = field(default_factory=list)  # (seconds, panels) as they fell
 
     @property
     def optimal(self) -> bool:
@@ -119,8 +121,11 @@ def nest(
     time_limit: float,
     tiers: NDArray[np.int64] | None = None,
     seed: int = 0,
+    patience: float | None = None,
 ) -> Nesting:
-    """Nest boards of sizes w × h (each must fit an empty sheet in some allowed orientation)."""
+    """Nest boards of sizes w × h (each must fit an empty sheet in some allowed orientation). With
+    `patience`, panel elimination also ends (or is skipped) once that many seconds have passed
+    without a panel saved; the genetic search has its own patience."""
     started = time.perf_counter()
     deadline = started + max(0.0, time_limit)
     n = len(w)
@@ -139,26 +144,47 @@ def nest(
     search = _Genetic(dec, w, h, tiers, rotation and bool(turnable.any()), rng)
     best_score, best = search.seed()
     method = "constructive"
+    found_at = time.perf_counter() - started
+    history = [(found_at, int(best_score))]
     if int(best_score) > bound.best:
-        # Half the time for the genetic search, the rest for exact re-packing (when it applies).
+        # 70 % of the time for the genetic search, the rest for panel elimination (when it applies).
         single_tier = bool(np.all(tiers == tiers[0]))
         share = GENETIC_SHARE if single_tier else 1.0
         ga_deadline = started + max(0.0, time_limit) * share
-        # With exact re-packing to follow, a search that has stopped improving gives way early.
+        # With elimination to follow, a search that has stopped improving gives way early.
         score, layout = search.run(ga_deadline, bound.best, GENETIC_PATIENCE if single_tier else None)
+        if int(score) < int(best_score):
+            method, found_at = "genetic", search.found_at - started
+            history += [(t - started, k) for t, k in search.history]
         if score < best_score - 1e-12:
-            best_score, best, method = score, layout, "genetic"
+            best_score, best = score, layout
     panel, x, y, rot = best
     panels = int(best_score)
     moves = 0
     if panels > bound.best and time.perf_counter() < deadline and np.all(tiers == tiers[0]):
-        panel, x, y, rot, panels, moves, exact = _repack_phase(
-            w, h, turnable, sheet, panel, x, y, rot, panels, bound.best, deadline, rng
-        )
-        if moves:
-            method = "cp-sat" if exact else "re-packing"
+        before = panels
+        panel, x, y, rot, panels, moves, when = _eliminate_phase(
+            w, h, turnable, sheet, _renumber(panel), x, y, rot, panels, bound.best, deadline, rng,
+            started + history[-1][0], patience,
+        )  # fmt: skip
+        if panels < before:
+            method, found_at = "re-packing", when[-1][0] - started
+            history += [(t - started, k) for t, k in when]
     panel = _renumber(panel)
-    return Nesting(panel, x, y, rot, panels, bound, time.perf_counter() - started, dec.calls, moves, method)
+    return Nesting(
+        panel,
+        x,
+        y,
+        rot,
+        panels,
+        bound,
+        time.perf_counter() - started,
+        dec.calls,
+        moves,
+        method,
+        found_at,
+        history,
+    )
 
 
 class _Genetic:
@@ -185,6 +211,8 @@ class _Genetic:
         self.genes = self.n + 1 + (self.n if turning else 0)
         self.population: Floats = np.zeros((0, self.genes))
         self.scores: Floats = np.zeros(0)
+        self.found_at = 0.0
+        self.history: list[tuple[float, int]] = []
 
     def _evaluate(self, c: Floats) -> float:
         n = self.n
@@ -226,6 +254,8 @@ class _Genetic:
         elite = max(1, int(size * self.ELITE))
         mutants = int(size * self.MUTANTS)
         best, stale = float(scores.min()), 0
+        self.found_at = time.perf_counter()  # when the panel count last fell
+        self.history = []
         while time.perf_counter() < deadline and int(scores.min()) > bound and stale < (patience or 1 << 30):
             order = np.argsort(scores, kind="stable")[:size]
             pop, scores = pop[order], scores[order]
@@ -242,12 +272,15 @@ class _Genetic:
             pop = np.concatenate([pop[:elite], kids])
             scores = np.concatenate([scores[:elite], kid_scores])
             stale = stale + 1 if scores.min() >= best - 1e-12 else 0
+            if int(scores.min()) < int(best):
+                self.found_at = time.perf_counter()
+                self.history.append((self.found_at, int(scores.min())))
             best = min(best, float(scores.min()))
         self.population, self.scores = pop, scores
         return self._best()
 
 
-def _repack_phase(
+def _eliminate_phase(
     w: Floats,
     h: Floats,
     turnable: NDArray[np.bool_],
@@ -260,87 +293,61 @@ def _repack_phase(
     bound: int,
     deadline: float,
     rng: np.random.Generator,
-) -> tuple[NDArray[np.int64], Floats, Floats, NDArray[np.bool_], int, int, int]:
-    """Empty the least loaded panel into a few others: re-pack their boards with many randomised
-    sequences through the decoder, and now and then exactly with CP-SAT. A re-packing is kept when it
-    needs fewer panels, or leaves less in its least loaded one (so the next attempt has less to move).
-    Returns the layout, the panel count, the re-packings kept and how many of them came from CP-SAT."""
+    last_drop: float,
+    patience: float | None,
+) -> tuple[NDArray[np.int64], Floats, Floats, NDArray[np.bool_], int, int, list[tuple[float, int]]]:
+    """Iterated local search (elimination.py): the local search empties the weakest panel as far as
+    it can, then a few panels are ruined and recreated, and so on; after RESTART rounds without a
+    better layout it goes back to the best one. With `patience`, it ends that many seconds after the
+    last panel saved (`last_drop`, also before it started). Returns the best layout, its panel
+    count, the number of rounds that improved it and when (perf_counter) the panel count fell."""
     panel, x, y, rot = panel.copy(), x.copy(), y.copy(), rot.copy()
     area = w * h
     cap = sheet.width * sheet.height
     keep_outs = np.array(sheet.keep_outs, dtype=np.float64).reshape(-1, 4)
-    scale = integer_scale(w, h, sheet.width, sheet.height)
-    moves = exact_moves = attempts = 0
-    while panels > bound and (left := deadline - time.perf_counter()) > 0.005:
-        attempts += 1
-        live = np.unique(panel)
-        loads = np.array([area[panel == p].sum() for p in live])
-        weakest = int(live[int(np.argmin(loads))])
-        others = [int(p) for p in live if p != weakest]
-        if not others:
-            break
-        k = min(len(others), int(rng.integers(1, 5)))
-        if rng.random() < 0.5:
-            # The panels with the most room are the likeliest to take the weakest one's boards.
-            picked = sorted(others, key=lambda p: float(area[panel == p].sum()))[:k]
-        else:
-            picked = [int(p) for p in rng.choice(others, size=k, replace=False)]
-        chosen = [weakest, *picked]
-        idx = np.flatnonzero(np.isin(panel, chosen))
-        now = len(chosen) + 0.999 * float(area[panel == weakest].sum()) / cap
-        if attempts % EXACT_EVERY:
-            found = _randomised_repack(w[idx], h[idx], turnable[idx], sheet, now, deadline, rng)
-            if found is None:
-                continue
-            bins, nx, ny, nr = found
-        else:
-            where = {p: j for j, p in enumerate(chosen)}
-            current = [(where[int(panel[i])], float(x[i]), float(y[i]), bool(rot[i])) for i in idx]
-            done = repack(
-                w[idx], h[idx], turnable[idx], current, len(chosen), sheet.width, sheet.height, keep_outs,
-                scale, min(left, EXACT_SECONDS),
-            )  # fmt: skip
-            if done is None:
-                continue
-            bins, nx, ny, nr = np.array(done.bins), np.array(done.x), np.array(done.y), np.array(done.rotated)
-            exact_moves += 1
-        moves += 1
-        used = sorted(set(bins.tolist()))
-        to_panel = {b: chosen[j] for j, b in enumerate(used)}
-        for j, i in enumerate(idx):
-            panel[i] = to_panel[int(bins[j])]
-            x[i], y[i], rot[i] = nx[j], ny[j], nr[j]
-        panels -= len(chosen) - len(used)
-    return panel, x, y, rot, panels, moves, exact_moves
+    zob = rng.integers(1, 1 << 62, len(w), dtype=np.int64)
+    cache = new_cache()
 
+    def score(k: int, p: NDArray[np.int64]) -> float:
+        return k + 0.999 * float(np.bincount(p, weights=area, minlength=k)[:k].min()) / cap
 
-def _randomised_repack(
-    w: Floats,
-    h: Floats,
-    turnable: NDArray[np.bool_],
-    sheet: Sheet,
-    now: float,
-    deadline: float,
-    rng: np.random.Generator,
-) -> tuple[NDArray[np.int64], Floats, Floats, NDArray[np.bool_]] | None:
-    """The best of many decodings of these boards (largest first, with noise), if better than `now`."""
-    dec = _Decoder(w, h, turnable, sheet)
-    area = w * h
-    best, layout = now, None
-    n = len(w)
-    for t in range(REPACK_TRIES):
-        noise = rng.uniform(0.0, 1.0, n) if t % 4 == 3 else rng.uniform(0.6, 1.4, n) * area
-        seq = np.argsort(-noise, kind="stable").astype(np.int64)
-        prefer = rng.integers(0, 3, n).astype(np.int8) if turnable.any() and t % 2 else None
-        score = dec(seq, int(rng.integers(0, len(RULES))), prefer)
-        if score < best - 1e-12:
-            best, layout = score, dec.snapshot()
-        if t % 16 == 15 and time.perf_counter() > deadline:
+    best_score = score(panels, panel)
+    best = (panel.copy(), x.copy(), y.copy(), rot.copy(), panels)
+    k, since, moves, checks = panels, 0, 0, 256
+    when: list[tuple[float, int]] = []  # (time, panels) as they fell
+    while best[4] > bound and time.perf_counter() < deadline:
+        if patience is not None and time.perf_counter() - last_drop > patience:
             break
-    if layout is None:
-        return None
-    bins, x, y, r = layout
-    return bins, x, y, r
+        started = time.perf_counter()
+        k, _, stuck = eliminate(w, h, turnable, sheet.width, sheet.height, keep_outs, panel, x, y, rot, k,
+                                bound, zob, cache, checks)  # fmt: skip
+        # Calls of about 10 ms keep the deadline whatever the boards per panel.
+        took = time.perf_counter() - started
+        checks = (
+            max(16, min(checks * 2, 1 << 16))
+            if took < 0.005
+            else max(16, checks // 2)
+            if took > 0.02
+            else checks
+        )
+        now = score(k, panel)
+        if now < best_score - 1e-12:
+            if k < best[4]:
+                last_drop = time.perf_counter()
+                when.append((last_drop, k))
+            best_score, best, since = now, (panel.copy(), x.copy(), y.copy(), rot.copy(), k), 0
+            moves += 1
+        if not stuck and k > bound:
+            continue
+        since += 1
+        if since > RESTART:
+            panel, x, y, rot, k = best[0].copy(), best[1].copy(), best[2].copy(), best[3].copy(), best[4]
+            since = 0
+        ruin, seed = int(rng.integers(1, RUIN + 1)), int(rng.integers(1 << 30))
+        k = perturb(w, h, turnable, sheet.width, sheet.height, keep_outs, panel, x, y, rot, k, ruin, zob,
+                    cache, seed)  # fmt: skip
+    panel, x, y, rot, k = best
+    return panel, x, y, rot, k, moves, when
 
 
 def _renumber(panel: NDArray[np.int64]) -> NDArray[np.int64]:
