@@ -27,6 +27,7 @@ from numba import njit
 I64 = np.int64
 MAX_SHAKES = 20
 ELITE = 10  # solutions in the pool that walks start between
+POOL_RESET = 100  # walks without a better pool best before it is filled anew
 POOL_QUALITY = 0.6  # weight of the makespan against the distance to the others
 RELINK = (0.4, 0.6, 16)  # where on the path between two to start; swaps tried a step
 RESTART_FROM_WALK = 10
@@ -689,14 +690,17 @@ def tabu_search(
     state = np.array([0, c0, 0, 0, 0], dtype=I64)
     tabu = np.zeros((n, n), I64)
     tabu_m = np.zeros((n, graph.machines), I64)
-    lo = max(2, 8 + jobs // max(1, graph.machines))
-    hi = lo + max(2, lo // 2)
+    # Tenure: shorter for classic shops, where the pool does the diversifying (measured on la29:
+    # 6–10 reached 1153 in two of five 30 s walks, 10–15 never went below 1163).
+    lo = max(2, (4 if size else 8) + jobs // max(1, graph.machines))
+    hi = lo + max(3 if size else 2, lo // 2)
     if tenure is not None:
         lo, hi = tenure
     stall = stall_limit if stall_limit is not None else max(10000, 10 * n)
     _seed(seed)
     rng = np.random.default_rng(seed)
     pool: list[tuple[int, np.ndarray]] = []
+    since = [0]  # walks since one improved on the pool's best
     deadline = time.perf_counter() + seconds
     chunk = 500
 
@@ -808,6 +812,14 @@ def tabu_search(
         if state[4] == 2:
             break  # at the bound or provably optimal
         if state[4] == 1:
+            if pool and int(state[1]) < min(pc for pc, _ in pool):
+                since[0] = 0
+            else:
+                since[0] += 1
             remember(int(state[1]), best_seq)
+            if since[0] >= POOL_RESET and len(pool) == size:
+                # The pool has stopped helping: keep its best, fill it anew.
+                pool[:] = [min(pool, key=lambda m: m[0])]
+                since[0] = 0
             walk_from(next_start())
     return result()
