@@ -39,6 +39,7 @@ class SolveOptions:
     horizon: int | None = None
     on_solution: Callable[[Schedule, float], None] | None = None
     stop: Callable[[], bool] | None = None  # polled; ends the search early when it says so
+    on_bound: Callable[[float], None] | None = None  # each better lower bound of the objective
     log: bool = False
     parameters: Mapping[str, object] = field(default_factory=dict)  # extra CP-SAT parameters
 
@@ -341,8 +342,13 @@ def solve_cpsat(problem: Problem, options: SolveOptions) -> tuple[Schedule | Non
     solver.parameters.num_workers = options.workers
     solver.parameters.log_search_progress = options.log
     for key, value in options.parameters.items():
-        setattr(solver.parameters, key, value)
+        if isinstance(value, list | tuple):
+            getattr(solver.parameters, key).extend(value)  # repeated fields (subsolvers)
+        else:
+            setattr(solver.parameters, key, value)
     callback = _Callback(model, options.on_solution) if options.on_solution else None
+    if options.on_bound is not None:
+        solver.best_bound_callback = options.on_bound
     done = threading.Event()
     watcher = None
     if options.stop is not None:

@@ -6,9 +6,13 @@ is written here, compiled with numba. The solution is a sequence per machine; st
 longest paths of the disjunctive graph. A move takes an operation of a block of the critical path
 to the block's front or back, or the block's first or last operation inside it, only when it
 provably creates no cycle, and is estimated from heads and tails without rescheduling (Balas &
-Vazacopoulos' estimate). The reverse of recent
-moves is tabu; after a long stretch without improvement the search restarts from the best solution
-shaken by random critical swaps.
+Vazacopoulos' estimate). The reverse of recent moves is tabu.
+
+A walk ends after a long stretch without improvement. In a classic job shop its best joins a pool
+of elite solutions, kept short and far apart, and the next walk starts on the path that relinks
+two of them (path relinking, as in Peng, Lü & Cheng's TS/PR): on the plateaus where one walk
+circles, the pool finds shorter schedules within seconds (la22, la27, la29 in docs/benchmarks.md).
+Flexible shops restart from the best solution shaken by random critical swaps.
 """
 
 from __future__ import annotations
@@ -22,6 +26,10 @@ from numba import njit
 
 I64 = np.int64
 MAX_SHAKES = 20
+ELITE = 10  # solutions in the pool that walks start between
+POOL_RESET = 100  # walks without a better pool best before it is filled anew
+POOL_QUALITY = 0.6  # weight of the makespan against the distance to the others
+RELINK = (0.4, 0.6, 16)  # where on the path between two to start; swaps tried a step
 RESTART_FROM_WALK = 10
 
 
@@ -141,8 +149,10 @@ def _search(  # type: ignore[no-untyped-def]
     tenure_lo,
     tenure_hi,
     lower_bound,
+    own_restart,
 ):
-    # state: [iteration, best makespan, last improving iteration, restarts since]
+    # state: [iteration, best makespan, last improving iteration, restarts since, why it returned
+    # early: 1 stalled (without own restarts), 2 at a lower bound]
     n = p.size
     r = np.empty(n, I64)
     q = np.empty(n, I64)
@@ -179,6 +189,7 @@ def _search(  # type: ignore[no-untyped-def]
             best_moff[:] = moff[:]
             best_mach[:] = mach[:]
             if best <= lower_bound:
+                state[4] = 2
                 break
         # One critical path, traced back from a randomly chosen critical end.
         ends = 0
@@ -252,6 +263,7 @@ def _search(  # type: ignore[no-untyped-def]
                 nblocks += 1
                 bstart = idx
         if nmv == 0 and alt_off[n] == n:
+            state[4] = 2
             break  # every block is one operation or the only block starts at zero: a lower bound
         best_mv = -1
         best_est = np.iinfo(np.int64).max
@@ -440,6 +452,9 @@ def _search(  # type: ignore[no-untyped-def]
                 mseq[lo_p] = v
                 pos[v] = lo_p
 
+        if it - last > stall_limit and not own_restart:
+            state[4] = 1
+            break
         if it - last > stall_limit:
             # Restart from the best, shaken by random swaps of adjacent critical operations, the
             # harder the longer no restart has helped; now and then from where the walk is.
@@ -476,6 +491,116 @@ def _search(  # type: ignore[no-untyped-def]
     state[0] = it
     state[1] = best
     state[2] = last
+
+
+@njit(cache=True, nogil=True)
+def _distance(moff, a, b):  # type: ignore[no-untyped-def]
+    """Pairs of operations that two solutions' machine sequences order differently."""
+    n = a.size
+    pb = np.empty(n, I64)
+    for i in range(n):
+        pb[b[i]] = i
+    d = 0
+    for m in range(moff.size - 1):
+        for x in range(moff[m], moff[m + 1]):
+            for y in range(x + 1, moff[m + 1]):
+                if pb[a[x]] > pb[a[y]]:
+                    d += 1
+    return d
+
+
+@njit(cache=True, nogil=True)
+def _relink(p, jp, js, rel, mach, moff, src, dst, lo_frac, hi_frac, sample, out):  # type: ignore[no-untyped-def]
+    """Path relinking: walk from `src` towards `dst` by swaps of adjacent operations that `dst`
+    orders the other way (each brings them one pair closer), the shortest of a few sampled swaps
+    at every step; the best solution met between lo_frac and hi_frac of the way goes to `out`
+    and its makespan is returned (-1 when the two are the same or no step was possible)."""
+    n = p.size
+    cur = src.copy()
+    pos = np.empty(n, I64)
+    for i in range(n):
+        pos[cur[i]] = i
+    pd = np.empty(n, I64)
+    for i in range(n):
+        pd[dst[i]] = i
+    d = _distance(moff, src, dst)
+    if d == 0:
+        return -1
+    lo = max(1, int(lo_frac * d))
+    hi = max(lo, int(hi_frac * d))
+    r = np.empty(n, I64)
+    order = np.empty(n, I64)
+    indeg = np.empty(n, I64)
+    stack = np.empty(n, I64)
+    cand = np.empty(n, I64)
+    best_c = -1
+    for step in range(1, hi + 1):
+        nc = 0
+        for t in range(n - 1):
+            if t + 1 < moff[mach[cur[t]] + 1] and pd[cur[t]] > pd[cur[t + 1]]:
+                cand[nc] = t
+                nc += 1
+        if nc == 0:
+            break
+        bc = np.iinfo(np.int64).max
+        bt = -1
+        tries = nc if nc <= sample else sample
+        for k in range(tries):
+            t = cand[k] if nc <= sample else cand[np.random.randint(nc)]
+            x = cur[t]
+            y = cur[t + 1]
+            cur[t] = y
+            cur[t + 1] = x
+            pos[y] = t
+            pos[x] = t + 1
+            c = -1
+            if _heads(p, jp, js, rel, mach, cur, moff, pos, r, order, indeg, stack) == n:
+                c = 0
+                for i in range(n):
+                    if r[i] + p[i] > c:
+                        c = r[i] + p[i]
+            cur[t] = x
+            cur[t + 1] = y
+            pos[x] = t
+            pos[y] = t + 1
+            if c >= 0 and (c < bc or (c == bc and np.random.randint(2) == 0)):
+                bc = c
+                bt = t
+        if bt < 0:
+            break
+        x = cur[bt]
+        y = cur[bt + 1]
+        cur[bt] = y
+        cur[bt + 1] = x
+        pos[y] = bt
+        pos[x] = bt + 1
+        if step >= lo and (best_c < 0 or bc < best_c):
+            best_c = bc
+            out[:] = cur[:]
+    return best_c
+
+
+@njit(cache=True, nogil=True)
+def _random_sequences(jp, js, mach, moff, out):  # type: ignore[no-untyped-def]
+    """Machine sequences of a random order of the jobs' operations (always acyclic)."""
+    n = jp.size
+    firsts = np.empty(n, I64)
+    nj = 0
+    for i in range(n):
+        if jp[i] < 0:
+            firsts[nj] = i
+            nj += 1
+    fill = moff[:-1].copy()
+    while nj > 0:
+        k = np.random.randint(nj)
+        i = firsts[k]
+        out[fill[mach[i]]] = i
+        fill[mach[i]] += 1
+        if js[i] >= 0:
+            firsts[k] = js[i]
+        else:
+            nj -= 1
+            firsts[k] = firsts[nj]
 
 
 @njit(cache=True)
@@ -536,10 +661,18 @@ def tabu_search(
     stop: Callable[[], bool] | None = None,
     on_improve: Callable[[TabuResult], None] | None = None,
     adopt: Callable[[int], tuple[list[list[int]], np.ndarray] | None] | None = None,
+    elite: int | None = None,
+    fresh: Callable[[], list[list[int]]] | None = None,
 ) -> TabuResult:
     """Improve the machine sequences (and, where operations have several, the machines) for
     `seconds` or `max_iterations`, or until `stop()` says so; the best found. `adopt(makespan)`
-    may hand over a better solution found elsewhere (sequences and machines), to continue from."""
+    may hand over a better solution found elsewhere (sequences and machines), to continue from.
+
+    With machines fixed, each walk ends when it stalls and its best joins a pool of `elite`
+    solutions (the worst leaves); the next walk starts halfway between two of them, on the path
+    that relinks one to the other (Peng, Lü & Cheng's TS/PR). Until the pool is full, walks start
+    from `fresh()` sequences (random ones by default). Flexible shops, and `elite=0`, restart
+    from the best shaken by random swaps instead."""
     n = len(graph.p)
     jobs = int((graph.jp < 0).sum())
     mseq, moff, pos = graph.layout(sequences)
@@ -548,33 +681,87 @@ def tabu_search(
     c0, _ = graph.starts(sequences, mach, p)
     if c0 < 0:
         raise ValueError("the starting sequences contain a cycle")
+    flexible = int(graph.alt_off[n]) != n
+    size = 0 if flexible else (ELITE if elite is None else elite)
     best_seq, best_moff, best_mach = mseq.copy(), moff.copy(), mach.copy()
-    state = np.array([0, c0, 0, 0], dtype=I64)
+    # The best of all walks (with a pool, best_seq is the current walk's best).
+    g_seq, g_moff, g_mach = mseq.copy(), moff.copy(), mach.copy()
+    g_c = c0
+    state = np.array([0, c0, 0, 0, 0], dtype=I64)
     tabu = np.zeros((n, n), I64)
     tabu_m = np.zeros((n, graph.machines), I64)
-    lo = max(2, 8 + jobs // max(1, graph.machines))
-    hi = lo + max(2, lo // 2)
+    # Tenure: shorter for classic shops, where the pool does the diversifying (measured on la29:
+    # 6–10 reached 1153 in two of five 30 s walks, 10–15 never went below 1163).
+    lo = max(2, (4 if size else 8) + jobs // max(1, graph.machines))
+    hi = lo + max(3 if size else 2, lo // 2)
     if tenure is not None:
         lo, hi = tenure
     stall = stall_limit if stall_limit is not None else max(10000, 10 * n)
     _seed(seed)
+    rng = np.random.default_rng(seed)
+    pool: list[tuple[int, np.ndarray]] = []
+    since = [0]  # walks since one improved on the pool's best
     deadline = time.perf_counter() + seconds
     chunk = 500
 
     def result() -> TabuResult:
-        seqs = [best_seq[best_moff[m] : best_moff[m + 1]].tolist() for m in range(graph.machines)]
+        seqs = [g_seq[g_moff[m] : g_moff[m + 1]].tolist() for m in range(graph.machines)]
         bp = graph.p.copy()
         for i in range(n):
             for w in range(graph.alt_off[i], graph.alt_off[i + 1]):
-                if graph.alt_m[w] == best_mach[i]:
+                if graph.alt_m[w] == g_mach[i]:
                     bp[i] = graph.alt_p[w]
-        return TabuResult(int(state[1]), seqs, best_mach.copy(), bp, int(state[0]))
+        return TabuResult(int(g_c), seqs, g_mach.copy(), bp, int(state[0]))
 
-    while time.perf_counter() < deadline and int(state[1]) > lower_bound:
+    def walk_from(flat: np.ndarray) -> None:
+        mseq[:] = flat
+        pos[mseq] = np.arange(n)
+        state[1] = np.iinfo(np.int64).max  # the walk's best is set at its first step
+        state[2] = state[0]
+        tabu[:, :] = 0
+
+    def remember(c: int, flat: np.ndarray) -> None:
+        # The pool keeps solutions that are short and far from the others: the new one replaces
+        # the member that scores worst on both (Peng et al.'s goodness), unless that is itself.
+        if any(c == pc and np.array_equal(flat, ps) for pc, ps in pool):
+            return
+        if len(pool) < size:
+            pool.append((c, flat.copy()))
+            return
+        members = [*pool, (c, flat)]
+        k = len(members)
+        dist = np.full((k, k), np.iinfo(np.int64).max, I64)
+        for a in range(k):
+            for b in range(a + 1, k):
+                dist[a, b] = dist[b, a] = _distance(moff, members[a][1], members[b][1])
+        near = dist.min(axis=1)
+        if near.min() == 0:
+            return
+        f = np.array([m[0] for m in members], np.float64)
+        qf = (f.max() - f) / (f.max() - f.min() + 1)
+        qd = (near - near.min()) / (near.max() - near.min() + 1)
+        worst = int(np.argmin(POOL_QUALITY * qf + (1 - POOL_QUALITY) * qd))
+        if worst < size:
+            pool[worst] = (c, flat.copy())
+
+    def next_start() -> np.ndarray:
+        if len(pool) == size:
+            a, b = rng.choice(size, 2, replace=False)
+            out = np.empty(n, I64)
+            c = _relink(p, graph.jp, graph.js, graph.rel, mach, moff, pool[a][1], pool[b][1], *RELINK, out)
+            if c >= 0:
+                return out
+        if fresh is not None:
+            return graph.layout(fresh())[0]
+        out = np.empty(n, I64)
+        _random_sequences(graph.jp, graph.js, mach, moff, out)
+        return out
+
+    while time.perf_counter() < deadline and g_c > lower_bound:
         if (max_iterations is not None and int(state[0]) >= max_iterations) or (stop is not None and stop()):
             break
         if adopt is not None:
-            other = adopt(int(state[1]))
+            other = adopt(int(g_c))
             if other is not None:
                 seqs, machines = other
                 mseq[:], moff[:], pos[:] = graph.layout(seqs)
@@ -585,11 +772,13 @@ def tabu_search(
                             p[i] = graph.alt_p[w]
                 c, _ = graph.starts(seqs, mach, p)
                 best_seq[:], best_moff[:], best_mach[:] = mseq, moff, mach
+                g_seq[:], g_moff[:], g_mach[:] = mseq, moff, mach
+                g_c = c
                 state[1] = c
                 state[2] = state[0]
                 tabu[:, :] = 0
                 tabu_m[:, :] = 0
-        before, best_before = int(state[0]), int(state[1])
+        state[4] = 0
         _search(
             p,
             graph.jp,
@@ -613,9 +802,24 @@ def tabu_search(
             lo,
             hi,
             lower_bound,
+            size == 0,
         )
-        if on_improve is not None and int(state[1]) < best_before:
-            on_improve(result())
-        if int(state[0]) < before + chunk:
-            break  # stopped early: at the bound or provably optimal
+        if int(state[1]) < g_c:
+            g_c = int(state[1])
+            g_seq[:], g_moff[:], g_mach[:] = best_seq, best_moff, best_mach
+            if on_improve is not None:
+                on_improve(result())
+        if state[4] == 2:
+            break  # at the bound or provably optimal
+        if state[4] == 1:
+            if pool and int(state[1]) < min(pc for pc, _ in pool):
+                since[0] = 0
+            else:
+                since[0] += 1
+            remember(int(state[1]), best_seq)
+            if since[0] >= POOL_RESET and len(pool) == size:
+                # The pool has stopped helping: keep its best, fill it anew.
+                pool[:] = [min(pool, key=lambda m: m[0])]
+                since[0] = 0
+            walk_from(next_start())
     return result()
