@@ -310,9 +310,24 @@ def test_the_json_follows_its_schema_and_holds_what_the_issue_asks() -> None:
 
 
 def test_a_quote_says_when_the_next_quantity_break_costs_no_more() -> None:
-    # 50 × 30 mm: 99 boards at full rate cost more than 100 at the 0.90 break.
+    # 50 × 30 mm: 99 boards (a full 16 × 18 in panel of 91 and 8 pooled, at the full rate) cost
+    # more than 100 at the 0.90 break: 23.00 before shipping.
     q = make_quote(DEFAULT, board(50, 30), 99, at=AT)
     hundred = make_quote(DEFAULT, board(50, 30), 100, at=AT)
     assert hundred.total - hundred.lines[-1].amount <= q.total - q.lines[-1].amount
-    assert "100 boards cost 24.00 EUR before shipping, no more than these 99" in q.notes
+    assert "100 boards cost 23.00 EUR before shipping, no more than these 99" in q.notes
     assert not any("boards cost" in n for n in make_quote(DEFAULT, board(50, 30), 80, at=AT).notes)
+
+
+def test_a_few_boards_kept_off_pooled_panels_go_on_the_panel_size_cheapest_for_them() -> None:
+    """Hard gold keeps a board off shared panels. One board needs one whole panel: the smallest
+    that holds it, not the size whose full panel makes a board cheapest; and a longer board never
+    costs less than a shorter one."""
+    p = DEFAULT.production
+    assert isinstance(p, PanelProduction)
+    smallest = min(p.panels, key=lambda x: x.area_m2)
+    short = make_quote(DEFAULT, board(5, 20), 1, {"surface_finish": "hard gold"}, at=AT)
+    long = make_quote(DEFAULT, board(5, "32.5"), 1, {"surface_finish": "hard gold"}, at=AT)
+    made = next(line.label for line in short.lines if line.label.startswith("boards"))
+    assert f"1 dedicated panel of {smallest.name}" in made
+    assert long.total >= short.total

@@ -6,7 +6,8 @@ orientations. The factory then chooses, for the quantity ordered, the cheapest o
 - pooled: a share of a pooled panel, the rectangle's area over the pooled panel's usable area
   filled to its average fill (only when the board fits the pooled panel and no chosen option keeps
   it off shared panels);
-- dedicated: whole panels of the one size that makes a board cheapest when the panel is full;
+- dedicated: whole panels of one size, the size that makes that quantity cheapest (a few boards go
+  on a small panel even where a large full panel makes a board cheaper);
 - mixed: as many full dedicated panels as the quantity fills, the remaining boards pooled.
 Quantity breaks then scale the cost. Because whole panels come in steps, a few more boards can
 cost more per board than a full panel; the factory never charges that: the price per board at
@@ -82,24 +83,36 @@ class ProductionPrice:
 
 
 @dataclass(frozen=True)
-class PanelCosts:
-    pooled: Decimal | None  # cost of one board on pooled panels (None: not pooled)
-    panel: Panel | None  # the dedicated panel size (None: none fits)
+class Dedicated:
+    """A panel size the board fits: boards per panel and the cost of one panel."""
+
+    panel: Panel
     per_panel: int
     panel_cost: Decimal
+
+
+@dataclass(frozen=True)
+class PanelCosts:
+    pooled: Decimal | None  # cost of one board on pooled panels (None: not pooled)
+    sizes: list[Dedicated]  # every panel size the board fits, cheapest per board when full first
+
+    @property
+    def per_panel(self) -> int:
+        """Boards per panel on the size that makes a board cheapest when full."""
+        return self.sizes[0].per_panel
 
     def cost(self, q: int) -> tuple[Decimal, Plan]:
         """The factory's cheapest way to make q boards, before quantity breaks."""
         plans: list[tuple[Decimal, Plan]] = []
         if self.pooled is not None:
             plans.append((self.pooled * q, Plan(0, None, 0, q)))
-        if self.panel is not None:
-            full, rest = divmod(q, self.per_panel)
+        for d in self.sizes:
+            full, rest = divmod(q, d.per_panel)
             panels = full + (1 if rest else 0)
-            plans.append((self.panel_cost * panels, Plan(panels, self.panel.name, self.per_panel, 0)))
+            plans.append((d.panel_cost * panels, Plan(panels, d.panel.name, d.per_panel, 0)))
             if self.pooled is not None and full and rest:
-                mixed = self.panel_cost * full + self.pooled * rest
-                plans.append((mixed, Plan(full, self.panel.name, self.per_panel, rest)))
+                mixed = d.panel_cost * full + self.pooled * rest
+                plans.append((mixed, Plan(full, d.panel.name, d.per_panel, rest)))
         return min(plans, key=lambda p: p[0])
 
 
@@ -113,22 +126,20 @@ def panel_costs(p: PanelProduction, facts: BoardFacts, layers: int, pooled: bool
             usable_w, usable_h = pool_panel.usable_mm
             share = (w + s) * (h + s) / (usable_w * usable_h * p.pool.fill)
             pooled_cost = rate * pool_panel.area_m2 * share
-    best: tuple[Decimal, Panel, int] | None = None
-    for panel in p.panels:
-        n = boards_per_panel(w, h, panel, s)
-        if n >= 1:
-            per_board = rate * panel.area_m2 / n
-            if best is None or per_board < best[0]:
-                best = (per_board, panel, n)
-    if best is None:
+    sizes = [
+        Dedicated(panel, n, rate * panel.area_m2)
+        for panel in p.panels
+        if (n := boards_per_panel(w, h, panel, s)) >= 1
+    ]
+    if not sizes:
         largest = max(p.panels, key=lambda x: x.usable_mm[0] * x.usable_mm[1])
         uw, uh = largest.usable_mm
         raise ProductionError(
             f"the board ({w:g} × {h:g} mm) does not fit the largest production panel's usable area "
             f"({uw:g} × {uh:g} mm with {s:g} mm spacing)"
         )
-    _, panel, n = best
-    return PanelCosts(pooled_cost, panel, n, rate * panel.area_m2)
+    sizes.sort(key=lambda d: d.panel_cost / d.per_panel)  # stable: ties keep the book's order
+    return PanelCosts(pooled_cost, sizes)
 
 
 def panel_price(
@@ -148,27 +159,29 @@ def panel_price(
         return (break_factor(breaks, q) * costs.cost(q)[0] / q).quantize(COMPARE)
 
     best_q, best = quantity, unit(quantity)
-    for q in _candidates(breaks, costs.per_panel, quantity):
+    for q in _candidates(breaks, [d.per_panel for d in costs.sizes], quantity):
         u = unit(q)
         if u < best:
             best_q, best = q, u
     return ProductionPrice(best * sale_unit, costs.cost(quantity)[1], best_q, costs.per_panel)
 
 
-def _candidates(breaks: list[QuantityBreak], per_panel: int, quantity: int) -> list[int]:
-    """The quantities up to `quantity` where the per-board price can be lowest.
+def _candidates(breaks: list[QuantityBreak], sizes: list[int], quantity: int) -> list[int]:
+    """The quantities up to `quantity` where the per-board price can be lowest, for panels holding
+    `sizes` boards each.
 
     Within a stretch of one break factor, cost per board over a panel's worth of boards first rises
     (leftover boards pooled) then falls (a panel filling up), and is lowest where a panel is full:
-    so the minimum is at the stretch's ends or its first full panel."""
+    so the minimum is at the stretch's ends or a size's first full panel."""
     starts = sorted({1, *(b.from_quantity for b in breaks if b.from_quantity <= quantity)})
     found: set[int] = set()
     for i, low in enumerate(starts):
         high = min(starts[i + 1] - 1 if i + 1 < len(starts) else quantity, quantity)
-        first_full = -(-low // per_panel) * per_panel
         found.update({low, high})
-        if first_full <= high:
-            found.add(first_full)
+        for per_panel in sizes:
+            first_full = -(-low // per_panel) * per_panel
+            if first_full <= high:
+                found.add(first_full)
     return sorted(found)
 
 
