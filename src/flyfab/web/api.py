@@ -16,6 +16,8 @@ from flyfab.store import tables as t
 from flyfab.web.auth import client_address, platform, require, require_staff
 
 router = APIRouter()
+# Small reads by id run on the event loop (a thread hop costs them more than their query); the rest,
+# which may be slow (hashing, pricing, planning, large documents), on the thread pool.
 Who = Annotated[Identity, Depends(require)]
 Staff = Annotated[Identity, Depends(require_staff)]
 
@@ -137,7 +139,7 @@ def create_token(body: Credentials, request: Request) -> dict[str, str]:
 
 
 @router.get("/me")
-def me(who: Who) -> dict[str, str]:
+async def me(who: Who) -> dict[str, str]:
     return {"id": who.id, "email": who.email, "role": who.role}
 
 
@@ -190,7 +192,7 @@ def create_quote(body: QuoteRequest, request: Request, who: Who) -> dict[str, An
 
 
 @router.get("/quotes/{quote_id}")
-def get_quote(quote_id: str, request: Request, who: Who) -> dict[str, Any]:
+async def get_quote(quote_id: str, request: Request, who: Who) -> dict[str, Any]:
     return quote_json(quotes.get_quote(platform(request), who, quote_id))
 
 
@@ -217,7 +219,7 @@ def list_orders(
 
 
 @router.get("/orders/{order_id}")
-def get_order(order_id: str, request: Request, who: Who) -> dict[str, Any]:
+async def get_order(order_id: str, request: Request, who: Who) -> dict[str, Any]:
     return order_json(orders.get_order(platform(request), who, order_id))
 
 
@@ -228,7 +230,7 @@ def act(order_id: str, body: ActionRequest, request: Request, who: Who) -> dict[
 
 
 @router.get("/orders/{order_id}/messages")
-def list_messages(order_id: str, request: Request, who: Who) -> list[dict[str, Any]]:
+async def list_messages(order_id: str, request: Request, who: Who) -> list[dict[str, Any]]:
     return [
         {"at": m.at.isoformat(), "from": email, "role": role, "body": m.body}
         for m, email, role in orders.messages(platform(request), who, order_id)

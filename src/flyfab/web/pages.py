@@ -83,9 +83,11 @@ async def _form(request: Request) -> dict[str, str]:
     return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
-# Handlers are plain functions, run on the server's thread pool: their database work, and a release
-# to production that plans for seconds, must never hold up the event loop that serves every other
-# request. What needs awaiting (the form, the CSRF check that reads it) is done in these first.
+# Pages that only read (GET) run on the event loop: a few quick queries, and a thread hop would cost
+# them more than the queries (order page, 16 connections: 586 requests/s on the loop, 320 on the
+# pool). Everything that changes something (POST) runs on the server's thread pool: hashing a
+# password, pricing, or a release to production that plans for seconds must never hold up every
+# other request. What needs awaiting (the form, the CSRF check that reads it) is done in these first.
 Who = Annotated[Identity, Depends(_who)]
 Posted = Annotated[dict[str, str], Depends(_form)]
 
@@ -165,7 +167,7 @@ def signout(request: Request, _: Who) -> Response:
 
 
 @router.get("/uploads/{upload_id}", response_class=HTMLResponse)
-def upload_page(request: Request, upload_id: str, who: Who) -> Response:
+async def upload_page(request: Request, upload_id: str, who: Who) -> Response:
     p = platform(request)
     upload = uploads.get_upload(p, who, upload_id)
     options = _option_choices(p)
@@ -173,7 +175,7 @@ def upload_page(request: Request, upload_id: str, who: Who) -> Response:
 
 
 @router.get("/uploads/{upload_id}/status", response_class=HTMLResponse)
-def upload_status(request: Request, upload_id: str, who: Who) -> Response:
+async def upload_status(request: Request, upload_id: str, who: Who) -> Response:
     upload = uploads.get_upload(platform(request), who, upload_id)
     response = render(request, "upload_status.html", upload=upload)
     if upload.status in ("done", "failed"):
@@ -278,7 +280,7 @@ def order_from_upload(request: Request, upload_id: str, who: Who, form: Posted) 
 
 
 @router.get("/orders", response_class=HTMLResponse)
-def order_list(request: Request, who: Who, state: str | None = None, q: str | None = None) -> Response:
+async def order_list(request: Request, who: Who, state: str | None = None, q: str | None = None) -> Response:
     found = orders.list_orders(platform(request), who, state or None, q or None)
     return render(
         request, "orders.html", orders=found, state=state or "", q=q or "", states=list(STATE_LABELS)
@@ -286,7 +288,7 @@ def order_list(request: Request, who: Who, state: str | None = None, q: str | No
 
 
 @router.get("/orders/{order_id}", response_class=HTMLResponse)
-def order_page(request: Request, order_id: str, who: Who) -> Response:
+async def order_page(request: Request, order_id: str, who: Who) -> Response:
     p = platform(request)
     view = orders.get_order(p, who, order_id)
     thread = orders.messages(p, who, order_id)
@@ -320,7 +322,7 @@ def _money(value: Any) -> str:
 
 
 @router.get("/staff", response_class=HTMLResponse)
-def staff_review(request: Request, who: Who) -> Response:
+async def staff_review(request: Request, who: Who) -> Response:
     _staff(who)
     p = platform(request)
     queue = orders.list_orders(p, who, State.CAM_REVIEW.value) + orders.list_orders(
@@ -333,7 +335,7 @@ def staff_review(request: Request, who: Who) -> Response:
 
 
 @router.get("/staff/production", response_class=HTMLResponse)
-def staff_production(request: Request, who: Who) -> Response:
+async def staff_production(request: Request, who: Who) -> Response:
     _staff(who)
     approved = orders.list_orders(platform(request), who, State.APPROVED.value)
     running = orders.list_orders(platform(request), who, State.IN_PRODUCTION.value)
@@ -351,13 +353,13 @@ def staff_release(request: Request, who: Who) -> Response:
 
 
 @router.get("/staff/customers", response_class=HTMLResponse)
-def staff_customers(request: Request, who: Who) -> Response:
+async def staff_customers(request: Request, who: Who) -> Response:
     _staff(who)
     return render(request, "staff_customers.html", customers=accounts.list_customers(platform(request)))
 
 
 @router.get("/staff/audit", response_class=HTMLResponse)
-def staff_audit(request: Request, who: Who, order_id: str | None = None) -> Response:
+async def staff_audit(request: Request, who: Who, order_id: str | None = None) -> Response:
     _staff(who)
     return render(request, "staff_audit.html", events=orders.audit_log(platform(request), who, order_id))
 
