@@ -9,7 +9,7 @@ import threading
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -32,45 +32,20 @@ JOBSHOP_SCHEMA = "flyfab.jobshop/1"
 
 
 def plan_command(
-    input: Annotated[
-        Path | None, typer.Argument(help="Panels to plan: JSON (see docs/planning.md). Not with --jobshop.")
-    ] = None,
-    factory_file: Annotated[
-        Path | None,
-        typer.Option("--factory", help="Factory model (TOML; default: the shipped demo factory)."),
-    ] = None,
-    time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds the solver may take.")] = 60.0,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print the plan as JSON (schema flyfab.plan/1).")
-    ] = False,
-    out: Annotated[
-        Path | None,
-        typer.Option("--out", help="Write plan.json, gantt.html and the Gantt PNGs into this folder."),
-    ] = None,
-    start: Annotated[
-        str | None,
-        typer.Option(
-            "--start", help="Plan start (ISO date-time; default: the input's, or the earliest release)."
-        ),
-    ] = None,
-    goal: Annotated[
-        str, typer.Option(help="Objective: tardiness (then makespan) or makespan (then tardiness).")
-    ] = "tardiness",
-    jobshop: Annotated[
-        Path | None, typer.Option("--jobshop", help="Solve one textbook job-shop instance instead.")
-    ] = None,
-    fjsp: Annotated[
-        bool, typer.Option("--fjsp", help="The --jobshop file is a flexible job shop (Brandimarte format).")
-    ] = False,
-    workers: Annotated[int, typer.Option(help="CP-SAT workers (cores).")] = 2,
-    previous: Annotated[
-        Path | None,
-        typer.Option("--previous", help="Re-plan: the earlier plan.json; what started before --now stays."),
-    ] = None,
-    now: Annotated[str | None, typer.Option("--now", help="Re-plan: the moment (ISO date-time).")] = None,
+    input: Path | None,
+    factory_file: Path | None,
+    time_limit: float,
+    as_json: bool,
+    out: Path | None,
+    start: str | None,
+    goal: str,
+    jobshop: Path | None,
+    fjsp: bool,
+    workers: int,
+    previous: Path | None,
+    now: str | None,
 ) -> None:
-    """Plan panels through the factory's work centres: completion and lateness per order, utilisation
-    per work centre, Gantt charts. Exit code 1 when some order could not be planned (the rest is)."""
+    """`flyfab plan` (options described in `cli.plan`)."""
     if time_limit <= 0:
         raise fail("--time-limit must be positive")
     if workers < 1:
@@ -164,13 +139,7 @@ def _solve_with_progress(run: Any, time_limit: float, show: bool) -> Plan:
             box["error"] = e
 
     thread = threading.Thread(target=work, daemon=True)
-    with Progress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    ) as bar:
+    with _progress_bar() as bar:
         task = bar.add_task("planning", total=time_limit)
         t0 = time.perf_counter()
         thread.start()
@@ -268,16 +237,21 @@ def _jobshop(path: Path, flexible: bool, time_limit: float, workers: int, as_jso
     console.print(table)
 
 
-def _solve_shop(problem: Problem, time_limit: float, workers: int, show: bool) -> Schedule:
-    if not show:
-        return solve_shop(problem, time_limit, workers)
-    with Progress(
+def _progress_bar() -> Progress:
+    """The solvers' bar on stderr: what the search is at, and the time spent of the limit."""
+    return Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
         TimeElapsedColumn(),
         console=err,
         transient=True,
-    ) as bar:
+    )
+
+
+def _solve_shop(problem: Problem, time_limit: float, workers: int, show: bool) -> Schedule:
+    if not show:
+        return solve_shop(problem, time_limit, workers)
+    with _progress_bar() as bar:
         task = bar.add_task("solving", total=time_limit)
         t0 = time.perf_counter()
 
@@ -307,12 +281,8 @@ def jobshop_json(problem: Problem, schedule: Schedule) -> dict[str, Any]:
     }
 
 
-def plan_example_command(
-    out: Annotated[Path, typer.Argument(help="Where to write the panels (JSON).")] = Path("panels.json"),
-    panels: Annotated[int, typer.Option(help="How many panels.")] = 500,
-    seed: Annotated[int, typer.Option(help="Seed of the random mix.")] = 7,
-) -> None:
-    """Write demo panels for the demo factory: an input for `flyfab plan`."""
+def plan_example_command(out: Path, panels: int, seed: int) -> None:
+    """`flyfab plan-example`."""
     if panels < 1:
         raise fail("--panels must be at least 1")
     try:
