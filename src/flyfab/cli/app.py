@@ -7,6 +7,14 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from flyfab import __version__
 
@@ -18,6 +26,16 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 err = Console(stderr=True)
+
+
+def progress_bar(counts: bool = True, show: bool = True) -> Progress:
+    """The bar of long commands, on stderr and gone when done: the stage, a bar, with `counts`
+    "done/total", and the time spent."""
+    columns: list[ProgressColumn] = [TextColumn("[progress.description]{task.description}"), BarColumn()]
+    if counts:
+        columns.append(MofNCompleteColumn())
+    columns.append(TimeElapsedColumn())
+    return Progress(*columns, console=err, transient=True, disable=not show)
 
 
 def _version(value: bool) -> None:

@@ -9,7 +9,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from flyfab.cam.analyze import Analysis, analyze
 from flyfab.cam.cache import LayerCache, default_cache
@@ -17,7 +16,7 @@ from flyfab.cam.intake import IntakeError, IntakeLimits
 from flyfab.cam.model import Severity
 from flyfab.cam.report import to_json
 from flyfab.cam.synth import NAMINGS, example_board
-from flyfab.cli.app import app, err, fail
+from flyfab.cli.app import app, fail, progress_bar
 from flyfab.cli.report_text import print_analysis, print_dfm
 from flyfab.dfm import DFM_AREAS, ProfileError, Profiles, check, copper_limit, load_profiles
 from flyfab.dfm.checks import DfmReport
@@ -133,14 +132,7 @@ def _run(
 ) -> Analysis:
     if not show:
         return analyze(path, limits=limits, cache=cache, workers=workers, areas=areas, spans=spans)
-    with Progress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    ) as bar:
+    with progress_bar() as bar:
         task = bar.add_task("reading layers", total=None)
 
         def progress(stage: str, done: int, total: int) -> None:

@@ -13,10 +13,9 @@ from typing import Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from flyfab.cli.app import err, fail
+from flyfab.cli.app import fail, progress_bar
 from flyfab.planning import gantt
 from flyfab.planning.demo import demo_orders
 from flyfab.planning.factory import Factory, FactoryError, load_factory
@@ -139,7 +138,7 @@ def _solve_with_progress(run: Any, time_limit: float, show: bool) -> Plan:
             box["error"] = e
 
     thread = threading.Thread(target=work, daemon=True)
-    with _progress_bar() as bar:
+    with progress_bar(counts=False) as bar:
         task = bar.add_task("planning", total=time_limit)
         t0 = time.perf_counter()
         thread.start()
@@ -237,21 +236,10 @@ def _jobshop(path: Path, flexible: bool, time_limit: float, workers: int, as_jso
     console.print(table)
 
 
-def _progress_bar() -> Progress:
-    """The solvers' bar on stderr: what the search is at, and the time spent of the limit."""
-    return Progress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    )
-
-
 def _solve_shop(problem: Problem, time_limit: float, workers: int, show: bool) -> Schedule:
     if not show:
         return solve_shop(problem, time_limit, workers)
-    with _progress_bar() as bar:
+    with progress_bar(counts=False) as bar:
         task = bar.add_task("solving", total=time_limit)
         t0 = time.perf_counter()
 

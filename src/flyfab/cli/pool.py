@@ -10,10 +10,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from flyfab.cli.app import app, err, fail
+from flyfab.cli.app import app, fail, progress_bar
 
 if TYPE_CHECKING:
     from flyfab.pooling.model import Rejected
@@ -125,15 +124,7 @@ def pool_command(
     items, file_problems = _read_input(input)
     orders, rejected = read_orders(items, day, settings)
     show = not as_json and sys.stderr.isatty()
-    with Progress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-        disable=not show,
-    ) as bar:
+    with progress_bar(show=show) as bar:
         task = bar.add_task("pooling", total=None)
 
         def progress(stage: str, done: int, total: int) -> None:

@@ -10,14 +10,13 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from flyfab.cam.analyze import Analysis, analyze_upload
 from flyfab.cam.cache import default_cache
 from flyfab.cam.intake import IntakeError, IntakeLimits, Upload, read_upload
 from flyfab.cam.model import Severity
-from flyfab.cli.app import app, err, fail
+from flyfab.cli.app import app, err, fail, progress_bar
 from flyfab.dfm import DFM_AREAS, ProfileError, check, copper_limit, load_profiles
 from flyfab.pricing import PriceBookError, Quote, QuoteError, load_price_book, make_quote
 from flyfab.pricing.document import content_digest, quote_json
@@ -53,8 +52,7 @@ def _moment(text: str | None) -> datetime | None:
 def _analyse(upload: Upload, show_progress: bool, spans: float) -> Analysis:
     if not show_progress:
         return analyze_upload(upload, cache=default_cache(), areas=DFM_AREAS, spans=spans)
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=err, transient=True) as bar:
+    with progress_bar() as bar:
         task = bar.add_task("reading layers", total=None)
 
         def progress(stage: str, done: int, total: int) -> None:
