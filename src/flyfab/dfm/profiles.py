@@ -6,12 +6,13 @@ refused with the file and the dotted key named, so a typo never silently loosens
 
 from __future__ import annotations
 
-import tomllib
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, model_validator
+
+from flyfab.tomlfile import problems, read_toml
 
 # Strict scalars: "0.3" in quotes is a typo to report, not a number to guess. (Lists become
 # tuples, which strict mode as a whole would refuse.)
@@ -86,15 +87,8 @@ class Profiles(BaseModel):
         return [self.profiles[n] for n in names[names.index(name) + 1 :]]
 
 
-def _where(loc: tuple[int | str, ...]) -> str:
-    return ".".join(str(p) for p in loc) or "(top level)"
-
-
 def parse_profiles(text: str, source: str) -> Profiles:
-    try:
-        raw: dict[str, Any] = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise ProfileError(f"{source}: not valid TOML: {err}") from None
+    raw = read_toml(text, source, ProfileError)
     tables = raw.get("profiles")
     if isinstance(tables, dict):
         for name, table in tables.items():
@@ -105,20 +99,8 @@ def parse_profiles(text: str, source: str) -> Profiles:
     try:
         return Profiles.model_validate({**raw, "source": source})
     except ValidationError as err:
-        lines = []
-        for e in err.errors():
-            got = (
-                f" (got {e['input']!r})"
-                if e["type"] != "missing" and not isinstance(e["input"], dict)
-                else ""
-            )
-            msg = (
-                "unknown key (the keys are listed in the shipped profiles.toml)"
-                if e["type"] == "extra_forbidden"
-                else e["msg"]
-            )
-            lines.append(f"{source}: {_where(e['loc'])}: {msg}{got}")
-        raise ProfileError("\n".join(lines)) from None
+        unknown = "unknown key (the keys are listed in the shipped profiles.toml)"
+        raise ProfileError(problems(err, source, unknown)) from None
 
 
 def default_profiles_text() -> str:

@@ -10,7 +10,6 @@ machines have no calendar — is not a load error: those orders are reported and
 from __future__ import annotations
 
 import re
-import tomllib
 from datetime import date, time
 from importlib import resources
 from pathlib import Path
@@ -18,6 +17,8 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, field_validator, model_validator
+
+from flyfab.tomlfile import dotted, read_toml
 
 Minutes = Annotated[float, Field(ge=0, le=100_000)]
 Seconds = Annotated[float, Field(ge=0, le=100_000)]
@@ -222,15 +223,8 @@ class Factory(_Strict):
         return machine.calendar or self.centres[centre].calendar
 
 
-def _where(loc: tuple[int | str, ...]) -> str:
-    return ".".join(str(p) for p in loc) or "(top level)"
-
-
 def parse_factory(text: str, source: str) -> Factory:
-    try:
-        raw: dict[str, Any] = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise FactoryError(f"{source}: not valid TOML: {e}") from None
+    raw = read_toml(text, source, FactoryError)
     centres = raw.get("centres")
     if isinstance(centres, dict):
         for key, table in centres.items():
@@ -241,7 +235,7 @@ def parse_factory(text: str, source: str) -> Factory:
     except ValidationError as err:
         lines = []
         for problem in err.errors():
-            where = _where(tuple(p for p in problem["loc"] if not (isinstance(p, str) and "[" in p)))
+            where = dotted(tuple(p for p in problem["loc"] if not (isinstance(p, str) and "[" in p)))
             msg = (
                 "unknown key (see the shipped factory.toml for the keys)"
                 if problem["type"] == "extra_forbidden"

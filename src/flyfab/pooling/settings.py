@@ -7,14 +7,14 @@ the file and the dotted key named.
 from __future__ import annotations
 
 import re
-import tomllib
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, field_validator
 
 from flyfab.pooling.model import PanelSize, Process
+from flyfab.tomlfile import problems, read_toml
 
 Length = Annotated[float, Field(ge=0, lt=10_000)]
 Positive = Annotated[float, Field(gt=0, lt=10_000)]
@@ -104,32 +104,13 @@ class PoolSettings(BaseModel):
         return quantity + max(int(extra), self.overage_min)
 
 
-def _where(loc: tuple[int | str, ...]) -> str:
-    return ".".join(str(p) for p in loc) or "(top level)"
-
-
 def parse_settings(text: str, source: str) -> PoolSettings:
-    try:
-        raw: dict[str, Any] = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise SettingsError(f"{source}: not valid TOML: {err}") from None
+    raw = read_toml(text, source, SettingsError)
     try:
         f = SettingsFile.model_validate(raw)
     except ValidationError as err:
-        lines = []
-        for e in err.errors():
-            got = (
-                f" (got {e['input']!r})"
-                if e["type"] != "missing" and not isinstance(e["input"], dict)
-                else ""
-            )
-            msg = (
-                "unknown key (the keys are listed in the shipped settings.toml)"
-                if e["type"] == "extra_forbidden"
-                else e["msg"]
-            )
-            lines.append(f"{source}: {_where(e['loc'])}: {msg}{got}")
-        raise SettingsError("\n".join(lines)) from None
+        unknown = "unknown key (the keys are listed in the shipped settings.toml)"
+        raise SettingsError(problems(err, source, unknown)) from None
     d = f.defaults
     from flyfab.pooling.orders import OrderError, parse_process
 

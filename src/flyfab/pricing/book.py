@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import re
-import tomllib
 from datetime import date, time
 from decimal import Decimal
 from importlib import resources
@@ -31,6 +30,7 @@ from pydantic import (
 )
 
 from flyfab.pricing.money import ONE, ZERO, to_decimal
+from flyfab.tomlfile import dotted, read_toml
 
 # Numbers are exact decimals; strings ("12.50") are the safe spelling, plain TOML numbers are read
 # by their decimal spelling.
@@ -369,7 +369,7 @@ def _where(loc: tuple[int | str, ...]) -> str:
     parts = list(loc)
     if len(parts) > 1 and parts[0] == "production" and parts[1] in ("panels", "area"):
         del parts[1]  # the method tag pydantic puts into the location
-    return ".".join(str(p) for p in parts) or "(top level)"
+    return dotted(tuple(parts))
 
 
 def _message(e: Any) -> str:
@@ -384,10 +384,7 @@ def _message(e: Any) -> str:
 
 
 def parse_price_book(text: str, source: str) -> PriceBook:
-    try:
-        raw: dict[str, Any] = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise PriceBookError(f"{source}: not valid TOML: {err}") from None
+    raw = read_toml(text, source, PriceBookError)
     for key in ("source", "digest"):
         if key in raw:
             raise PriceBookError(f"{source}: {key}: unknown key (docs/pricing.md lists the keys)")
