@@ -34,6 +34,18 @@ RESTART_FROM_WALK = 10
 
 
 @njit(cache=True, nogil=True)
+def _swap_next(seq, pos, t):  # type: ignore[no-untyped-def]
+    """Swap the operations at t and t + 1 of a machine sequence, keeping `pos` (operation ->
+    place in the sequence) right."""
+    a = seq[t]
+    b = seq[t + 1]
+    seq[t] = b
+    seq[t + 1] = a
+    pos[b] = t
+    pos[a] = t + 1
+
+
+@njit(cache=True, nogil=True)
 def _heads(p, jp, js, rel, mach, mseq, moff, pos, r, order, indeg, stack):  # type: ignore[no-untyped-def]
     n = p.size
     for i in range(n):
@@ -481,12 +493,7 @@ def _search(  # type: ignore[no-untyped-def]
                                 u = i
                 if cands == 0:
                     break
-                pu = pos[u]
-                v = mseq[pu + 1]
-                mseq[pu] = v
-                mseq[pu + 1] = u
-                pos[v] = pu
-                pos[u] = pu + 1
+                _swap_next(mseq, pos, pos[u])
             last = it
     state[0] = it
     state[1] = best
@@ -547,33 +554,20 @@ def _relink(p, jp, js, rel, mach, moff, src, dst, lo_frac, hi_frac, sample, out)
         tries = nc if nc <= sample else sample
         for k in range(tries):
             t = cand[k] if nc <= sample else cand[np.random.randint(nc)]
-            x = cur[t]
-            y = cur[t + 1]
-            cur[t] = y
-            cur[t + 1] = x
-            pos[y] = t
-            pos[x] = t + 1
+            _swap_next(cur, pos, t)
             c = -1
             if _heads(p, jp, js, rel, mach, cur, moff, pos, r, order, indeg, stack) == n:
                 c = 0
                 for i in range(n):
                     if r[i] + p[i] > c:
                         c = r[i] + p[i]
-            cur[t] = x
-            cur[t + 1] = y
-            pos[x] = t
-            pos[y] = t + 1
+            _swap_next(cur, pos, t)  # and back
             if c >= 0 and (c < bc or (c == bc and np.random.randint(2) == 0)):
                 bc = c
                 bt = t
         if bt < 0:
             break
-        x = cur[bt]
-        y = cur[bt + 1]
-        cur[bt] = y
-        cur[bt + 1] = x
-        pos[y] = bt
-        pos[x] = bt + 1
+        _swap_next(cur, pos, bt)
         if step >= lo and (best_c < 0 or bc < best_c):
             best_c = bc
             out[:] = cur[:]
