@@ -45,7 +45,7 @@ def example(tmp_path_factory: pytest.TempPathFactory) -> Analysis:
 
 def _pixel(image: Image.Image, scene: Scene, x: float, y: float) -> tuple[int, int, int, int]:
     ((px, py),) = Canvas(scene, image.width).pixels(np.array([[x, y]]))
-    value = image.getpixel((int(px), int(py)))
+    value = image.convert("RGBA").getpixel((int(px), int(py)))
     assert isinstance(value, tuple)
     return value[0], value[1], value[2], value[3]
 

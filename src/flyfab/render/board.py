@@ -14,7 +14,6 @@ from flyfab.render import raster, svg
 from flyfab.render.colors import Palette, palette
 from flyfab.render.scene import Marker, Scene, board_view, layer_view
 
-LAYER_COLOURS = 32  # a film: background, board, the layer's colour, their edges, the markers
 SEVERITY_COLORS = {"error": "#ff3b30", "upgrade": "#ff9500", "warning": "#ffd60a"}
 
 
@@ -40,22 +39,25 @@ def _slug(path: str) -> str:
 
 
 class _Writer:
-    """Writes scenes as SVG and PNG, sharing rasterised shapes between pictures.
+    """Writes scenes as SVG and PNG on a thread pool, sharing rasterised shapes between pictures.
 
-    PNG encoding is most of the cost of a picture and Pillow releases the GIL while it encodes,
-    so pictures are saved on a thread pool while the next one is drawn."""
+    The pixel work (filling polygons, compositing, PNG encoding) runs in Pillow and numpy, which
+    release the GIL, so pictures are drawn side by side on the machine's cores."""
 
     def __init__(self, out: Path, width: int, pool: ThreadPoolExecutor) -> None:
         self.out, self.width = out, width
-        self.cache = raster.CoverageCache()
+        self.cache = raster.MaskCache()
         self.pool = pool
-        self.pending: list[Future[None]] = []
+        self.pending: list[Future[list[Path]]] = []
 
-    def write(
-        self, scene: Scene, stem: str, overlay: str | None = None, colours: int | None = None
-    ) -> list[Path]:
-        """Write the scene; with `overlay`, also the same picture with its markers under that name;
-        with `colours`, the PNGs as palette images of that many colours."""
+    def write(self, scene: Scene, stem: str, overlay: str | None = None) -> Future[list[Path]]:
+        """Write the scene (SVG and PNG); with `overlay`, also the same picture with its markers
+        under that name. The future holds the files written, the plain picture's first."""
+        done = self.pool.submit(self._write, scene, stem, overlay)
+        self.pending.append(done)
+        return done
+
+    def _write(self, scene: Scene, stem: str, overlay: str | None) -> list[Path]:
         text = svg.to_svg(scene, self.width)
         image = raster.to_image(scene, self.width, self.cache)
         written = []
@@ -65,7 +67,7 @@ class _Writer:
             else []
         ):
             (self.out / f"{name}.svg").write_text(t)
-            self.pending.append(self.pool.submit(raster.save_png, im, self.out / f"{name}.png", colours))
+            raster.save_png(im, self.out / f"{name}.png")
             written += [self.out / f"{name}.svg", self.out / f"{name}.png"]
         return written
 
@@ -98,14 +100,16 @@ def render_board(
     out.mkdir(parents=True, exist_ok=True)
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         writer = _Writer(out, width, pool)
-        done = _render(a, writer, colors, report)
-        for saved in writer.pending:
-            saved.result()  # re-raise a failed write
-    return done
+        try:
+            return _render(a, writer, colors, report)
+        finally:
+            for pending in writer.pending:
+                pending.cancel()
 
 
 def _render(a: Analysis, writer: _Writer, colors: Palette, report: DfmReport | None) -> Rendered:
-    done = Rendered()
+    views: list[Future[list[Path]]] = []
+    layers: list[Future[list[Path]]] = []
     side_of = {f.path: f.role.side for f in a.files}
     for side in ("top", "bottom"):
         scene = board_view(a, side, colors)
@@ -114,9 +118,7 @@ def _render(a: Analysis, writer: _Writer, colors: Palette, report: DfmReport | N
         if report is not None:
             keep = {p for p, s in side_of.items() if s in (side, "all", "none")} | {None}
             scene.markers = _markers(report, keep)
-        files = writer.write(scene, side, f"dfm-{side}" if report is not None else None)
-        done.views += files[:2]
-        done.overlays += files[2:]
+        views.append(writer.write(scene, side, f"dfm-{side}" if report is not None else None))
     inner_findings = {f.layer for f in report.findings if f.layer} if report is not None else set()
     for k, f in enumerate(a.files, start=1):
         scene = layer_view(a, f.path)
@@ -126,7 +128,11 @@ def _render(a: Analysis, writer: _Writer, colors: Palette, report: DfmReport | N
         if report is not None and side_of.get(f.path) == "inner" and f.path in inner_findings:
             scene.markers = _markers(report, {f.path})
             overlay = f"dfm-{_slug(f.path)}"
-        files = writer.write(scene, f"layer-{k:02d}-{_slug(f.path)}", overlay, LAYER_COLOURS)
-        done.layers += files[:2]
-        done.overlays += files[2:]
+        layers.append(writer.write(scene, f"layer-{k:02d}-{_slug(f.path)}", overlay))
+    done = Rendered()
+    for group, kept in ((views, done.views), (layers, done.layers)):
+        for pending in group:
+            files = pending.result()  # re-raises a failed write
+            kept += files[:2]
+            done.overlays += files[2:]
     return done

@@ -29,12 +29,13 @@ Bounds = tuple[float, float, float, float]
 
 @dataclass
 class Paint:
+    """A colour laid over a shape, opaque: where it shows it hides every paint before it."""
+
     label: str
     shape: str  # name of a base shape
     color: str  # #rrggbb
     within: tuple[str, ...] = ()  # shown only where all of these are
     outside: tuple[str, ...] = ()  # and where none of these is
-    opacity: float = 1.0
 
 
 @dataclass

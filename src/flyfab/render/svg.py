@@ -38,10 +38,7 @@ def _mask_id(kind: str, shape: str) -> str:
 
 
 def _paint(paint: Paint, available: set[str]) -> str:
-    body = f'<use href="#s-{paint.shape}" fill="{paint.color}"'
-    if paint.opacity < 1:
-        body += f' fill-opacity="{paint.opacity:g}"'
-    body += "/>"
+    body = f'<use href="#s-{paint.shape}" fill="{paint.color}"/>'
     for name in paint.outside:
         if name in available:
             body = f'<g mask="url(#{_mask_id("out", name)})">{body}</g>'
