@@ -16,16 +16,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import shapely
 from PIL import Image
 
 from flyfab.cam.analyze import Analysis, analyze
 from flyfab.cam.cache import LayerCache
+from flyfab.cam.islands import as_array
 from flyfab.cam.synth import BoardBuilder, example_board
 from flyfab.dfm import DFM_AREAS, check, load_profiles
 from flyfab.render import ColorError, palette, render_board
 from flyfab.render.colors import FINISHES, MASKS, SILKS
 from flyfab.render.raster import Canvas, to_image
-from flyfab.render.scene import Scene, board_view
+from flyfab.render.scene import Paint, Scene, board_view
 
 GOLDEN = Path(__file__).parent / "golden"
 WIDTH = 600
@@ -179,3 +181,25 @@ def test_cli_render(tmp_path: Path) -> None:
     assert not (tmp_path / "x").exists()
     bad = _flyfab("render", str(upload), "--out", str(tmp_path / "y"), "--width", "0")
     assert bad.returncode == 2 and "width" in bad.stderr
+
+
+def test_edge_pixels_average_what_covers_them() -> None:
+    # 10 mm at 10 px: one pixel per mm, drawn on a grid twice as fine, where Pillow fills every
+    # fine pixel a polygon touches. Red reaches into fine pixel 11 and blue from there into fine
+    # pixel 14, so pixel 5 is half red, half blue and pixel 7 half blue, half nothing.
+    red = as_array([shapely.box(0, 0, 5.6, 10)])
+    blue = as_array([shapely.box(5.6, 0, 7.25, 10)])
+    scene = Scene(
+        name="edges",
+        bounds=(0.0, 0.0, 10.0, 10.0),
+        shapes={"red": red, "blue": blue},
+        paints=[Paint("red", "red", "#ff0000"), Paint("blue", "blue", "#0000ff")],
+    )
+    row = np.asarray(to_image(scene, 10).convert("RGBA"))[5]
+    assert tuple(row[2]) == (255, 0, 0, 255)
+    assert tuple(row[6]) == (0, 0, 255, 255)
+    assert row[9][3] == 0
+    r, g, b, alpha = (int(v) for v in row[5])
+    assert alpha == 255 and abs(r - 128) <= 1 and g == 0 and abs(b - 128) <= 1  # the mean of both
+    r, g, b, alpha = (int(v) for v in row[7])
+    assert (r, g, b) == (0, 0, 255) and abs(alpha - 128) <= 1  # half covered: half transparent

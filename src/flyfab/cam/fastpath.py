@@ -68,6 +68,7 @@ class _Parser(GerberParser):  # type: ignore[misc]
         finally:
             if isinstance(self.target.import_settings, _Settings):
                 self.target.import_settings = self.target.import_settings.plain()
+
     def _parse_coord(self, match: Any) -> None:
         interp, x_s, x, y_s, y, i, _, j, _, op = match.groups()
         region = self.current_region

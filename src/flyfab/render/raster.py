@@ -132,21 +132,24 @@ def _rgba(color: str) -> RGBA:
 
 
 @cache
-def _blocks(colours: int, cells: int) -> tuple[NDArray[np.int64], NDArray[np.int64]] | None:
-    """Every multiset of `cells` paint indices out of `colours`, as counts per colour, and a table
-    from the code Σ (cells + 1)^index over a block's cells to the multiset's number; None when
-    there are more multisets than a palette holds."""
+def _blocks(colours: int, cells: int) -> tuple[NDArray[np.int64], NDArray[np.uint8], int] | None:
+    """Every multiset of `cells` paint indices out of `colours`, as counts per colour; a table from
+    a block's paint indices, packed `bits` to a cell, to the number of their multiset; and `bits`.
+    None when there are more multisets than a palette holds or the packed code exceeds 16 bits."""
     combos = list(itertools.combinations_with_replacement(range(colours), cells))
-    if len(combos) > PALETTE:
+    bits = max(1, (colours - 1).bit_length())
+    if len(combos) > PALETTE or bits * cells > 16:
         return None
+    number = {combo: n for n, combo in enumerate(combos)}
     counts = np.zeros((len(combos), colours), dtype=np.int64)
     for n, combo in enumerate(combos):
         for c in combo:
             counts[n, c] += 1
-    weights = (cells + 1) ** np.arange(colours, dtype=np.int64)
-    table = np.zeros(int(counts[-1] @ weights) + 1 if colours else 1, dtype=np.int64)
-    table[counts @ weights] = np.arange(len(combos))
-    return counts, table
+    table = np.zeros(1 << (bits * cells), dtype=np.uint8)
+    for block in itertools.product(range(colours), repeat=cells):
+        code = sum(c << (bits * n) for n, c in enumerate(block))
+        table[code] = number[tuple(sorted(block))]
+    return counts, table, bits
 
 
 def _average(counts: NDArray[np.int64], colours: list[RGBA]) -> NDArray[np.uint8]:
@@ -176,14 +179,11 @@ def _finish(index: NDArray[np.uint8], colours: list[RGBA], k: int) -> Image.Imag
     if blocks is None:  # too many paints for a palette: true colour
         mean = np.array(colours, dtype=np.float64)[cells].mean(axis=(1, 3))
         return Image.fromarray(np.rint(mean).astype(np.uint8), "RGBA")
-    counts, table = blocks
-    small = np.uint16 if len(table) <= 1 << 16 else np.int64
-    weights = ((k * k + 1) ** np.arange(len(colours), dtype=np.int64)).astype(small)
-    code = np.zeros((h, w), dtype=small)
-    for i in range(k):
-        for j in range(k):
-            code += weights[cells[:, i, :, j]]
-    return _palette_image(table.astype(np.uint8)[code], counts, colours)
+    counts, table, bits = blocks
+    code = np.zeros((h, w), dtype=np.uint16)
+    for n, (i, j) in enumerate(itertools.product(range(k), repeat=2)):
+        code |= cells[:, i, :, j].astype(np.uint16) << (bits * n)
+    return _palette_image(table[code], counts, colours)
 
 
 def to_image(scene: Scene, width: int = 1200, masks: MaskCache | None = None) -> Image.Image:
@@ -239,4 +239,3 @@ def save_png(image: Image.Image, path: Path) -> None:
     if image.mode != "P":
         image = image.quantize(PALETTE, method=Image.Quantize.FASTOCTREE)
     image.save(path, compress_level=PNG_COMPRESSION)
-
