@@ -203,3 +203,18 @@ def test_edge_pixels_average_what_covers_them() -> None:
     assert alpha == 255 and abs(r - 128) <= 1 and g == 0 and abs(b - 128) <= 1  # the mean of both
     r, g, b, alpha = (int(v) for v in row[7])
     assert (r, g, b) == (0, 0, 255) and abs(alpha - 128) <= 1  # half covered: half transparent
+
+
+def test_large_pictures_skip_the_fine_grid(example: Analysis) -> None:
+    # Masks take a byte per fine pixel: past FINE_PIXELS a picture is drawn on its own grid, so a
+    # wide picture costs a quarter of the memory, and is still right.
+    colors = palette("green", "white", "enig")
+    scene = board_view(example, "top", colors)
+    assert scene is not None
+    assert Canvas(scene, 1200).supersample == 2
+    wide = 8000
+    assert Canvas(scene, wide).supersample == 1
+    image = to_image(scene, wide)
+    assert image.width == wide
+    assert _close(_pixel(image, scene, 23.175, 21.0), colors.finish)
+    assert _pixel(image, scene, 4.0, 26.0)[3] == 0

@@ -29,6 +29,9 @@ from PIL import Image, ImageDraw, ImageFont
 from flyfab.render.scene import Geoms, Paint, Scene
 
 SUPERSAMPLE = 2
+# Masks are kept a byte per fine pixel; a picture larger than this is drawn without the finer grid
+# (at such sizes a pixel is too small to need anti-aliasing, and memory stays bounded).
+FINE_PIXELS = 64_000_000
 PNG_COMPRESSION = 1  # zlib level: pictures of boards compress well even at the fastest level
 PALETTE = 256  # colours of a palette PNG
 Mask = NDArray[np.bool_]
@@ -38,14 +41,15 @@ RGBA = tuple[int, int, int, int]
 class Canvas:
     """Pixel geometry of a scene: board millimetres to pixels, mirrored for views from below."""
 
-    def __init__(self, scene: Scene, width: int, factor: int = 1) -> None:
+    def __init__(self, scene: Scene, width: int) -> None:
         x0, y0, x1, y1 = scene.bounds
         self.bounds = scene.bounds
         self.mirror = scene.mirror
-        self.supersample = SUPERSAMPLE if scene.antialias else 1
-        self.scale = width / (x1 - x0) * factor
-        self.width = width * factor
-        self.height = max(1, round((y1 - y0) * width / (x1 - x0))) * factor
+        self.scale = width / (x1 - x0)
+        self.width = width
+        self.height = max(1, round((y1 - y0) * width / (x1 - x0)))
+        fine = self.width * self.height * SUPERSAMPLE**2 <= FINE_PIXELS
+        self.supersample = SUPERSAMPLE if scene.antialias and fine else 1
 
     @property
     def key(self) -> tuple[object, ...]:
