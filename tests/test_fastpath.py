@@ -11,9 +11,12 @@ import numpy as np
 import pytest
 import shapely
 from gerbonara import GerberFile
+from gerbonara.cam import FileSettings
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from flyfab.cam import clipping, islands
-from flyfab.cam.fastpath import parse_gerber_text
+from flyfab.cam.fastpath import _Settings, parse_gerber_text
 from flyfab.cam.sniff import Kind, sniff
 from tests.conftest import CORPUS
 
@@ -100,3 +103,32 @@ def test_clipper_rings_of_multipolygons() -> None:
         )
     )
     assert abs(shapely.area(cut).sum() - (15 - 2)) < 1e-6
+
+
+def _outcome(s: FileSettings, value: str) -> object:
+    try:
+        return s.parse_gerber_value(value)
+    except ValueError as e:
+        return type(e)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    digits=st.text(alphabet="0123456789", min_size=1, max_size=13),
+    zeros=st.sampled_from(["leading", "trailing", None]),
+    integer=st.integers(1, 6),
+    decimal=st.integers(1, 7),
+)
+def test_numbers_read_as_gerbonara_reads_them(
+    digits: str, zeros: str | None, integer: int, decimal: int
+) -> None:
+    ours, theirs = _Settings(), FileSettings()
+    for s in (ours, theirs):
+        s.zeros = zeros
+        s.number_format = (integer, decimal)
+    mine, expected = ours.parse_gerber_value(digits), theirs.parse_gerber_value(digits)
+    assert mine == expected and type(mine) is type(expected)
+    # Anything but plain digits is left to gerbonara, which reads it or fails the same way.
+    for odd in ("+" + digits, digits + ".5", ""):
+        assert _outcome(ours, odd) == _outcome(theirs, odd)
+    assert type(ours.plain()) is FileSettings and ours.plain() == theirs

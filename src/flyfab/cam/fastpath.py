@@ -30,6 +30,9 @@ _IDENTITY = (1, 0, 0, 1)
 class _Settings(FileSettings):  # type: ignore[misc]
     """File settings that read fixed-width coordinates with one integer division."""
 
+    _divisor: int | None
+    _integer: int | None
+
     def __setattr__(self, name: str, value: Any) -> None:
         super().__setattr__(name, value)
         if name in ("zeros", "number_format"):
@@ -51,7 +54,9 @@ class _Settings(FileSettings):  # type: ignore[misc]
             integer = self._integer
             if integer is not None:
                 # Python divides integers correctly rounded, as float() reads a decimal string.
-                return int(value) * 10**integer / 10 ** len(value)
+                whole: int = int(value) * 10**integer
+                places: int = 10 ** len(value)
+                return whole / places
         return super().parse_gerber_value(value)  # type: ignore[no-any-return]
 
     def plain(self) -> FileSettings:

@@ -83,6 +83,43 @@ class LayerData:
     def has_area(self) -> bool:
         return self.islands is not None
 
+    # Layers travel from worker processes and to the disk cache by pickling. A silkscreen holds
+    # tens of thousands of strokes, each a small array that pickle would describe on its own:
+    # packed into a few arrays they pickle and unpickle about ten times faster.
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["strokes"] = _pack(self.strokes)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.strokes = _unpack(state["strokes"])
+
+
+Flags = NDArray[np.bool_]
+Packed = tuple[NDArray[np.float64], NDArray[np.intp], NDArray[np.float64], Flags, Flags]
+
+
+def _pack(strokes: list[Stroke]) -> Packed:
+    points = [s.points.reshape(-1, 2) for s in strokes]
+    coords = np.concatenate(points).astype(np.float64, copy=False) if points else np.zeros((0, 2))
+    return (
+        coords,
+        np.array([len(p) for p in points], dtype=np.intp),
+        np.array([s.width for s in strokes], dtype=np.float64),
+        np.array([s.polarity_dark for s in strokes], dtype=bool),
+        np.array([s.region for s in strokes], dtype=bool),
+    )
+
+
+def _unpack(packed: Packed) -> list[Stroke]:
+    coords, counts, widths, dark, region = packed
+    pieces = np.split(coords, np.cumsum(counts)[:-1]) if len(counts) else []
+    return [
+        Stroke(p, w, d, r)
+        for p, w, d, r in zip(pieces, widths.tolist(), dark.tolist(), region.tolist(), strict=True)
+    ]
+
 
 def _bbox(image: LayerImage | None, holes: list[Hole]) -> tuple[float, float, float, float] | None:
     """Extent of everything drawn: stroke centre lines widened by their pen, flashes by their size.

@@ -1,0 +1,45 @@
+"""The layer cache on disk: a board analysed from cached layers reads exactly as from its files."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from flyfab.cam.analyze import analyze
+from flyfab.cam.cache import LayerCache
+from flyfab.cam.report import to_json
+from flyfab.cam.synth import example_board
+from flyfab.dfm import DFM_AREAS
+
+
+def _without_timing(report: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in report.items() if k != "seconds"}
+
+
+def test_a_board_from_the_disk_cache_reads_as_from_its_files(tmp_path: Path) -> None:
+    example_board().write(tmp_path / "board")
+    store = tmp_path / "cache"
+    store.mkdir()
+    fresh = analyze(tmp_path / "board", cache=LayerCache(store), workers=1, areas=DFM_AREAS)
+    assert len(list(store.glob("*.pickle"))) >= len(fresh.layers)
+    # A new cache on the same folder holds nothing in memory: every layer comes off the disk.
+    cached = analyze(tmp_path / "board", cache=LayerCache(store), workers=1, areas=DFM_AREAS)
+    assert _without_timing(to_json(cached)) == _without_timing(to_json(fresh))
+    for path, layer in fresh.layers.items():
+        again = cached.layers[path]
+        assert len(again.strokes) == len(layer.strokes)
+        for a, b in zip(layer.strokes, again.strokes, strict=True):
+            assert np.array_equal(a.points, b.points)
+            assert (a.width, a.polarity_dark, a.region) == (b.width, b.polarity_dark, b.region)
+
+
+def test_a_layer_without_strokes_pickles(tmp_path: Path) -> None:
+    example_board().write(tmp_path / "board")
+    a = analyze(tmp_path / "board", cache=LayerCache(None), workers=1)
+    drills = [d for d in a.layers.values() if d.kind == "excellon"]
+    assert drills and not drills[0].strokes
+    again = pickle.loads(pickle.dumps(drills[0]))
+    assert again.strokes == [] and len(again.holes) == len(drills[0].holes)
