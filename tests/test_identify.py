@@ -122,3 +122,24 @@ def test_customer_roles_win_over_all_evidence(tmp_path: Path) -> None:
     assert {f.path: f.role for f in fixed.files if f.path != silk.path} == {
         f.path: f.role for f in plain.files if f.path != silk.path
     }
+
+
+def test_a_legend_with_a_pixel_logo_is_still_silkscreen(tmp_path: Path) -> None:
+    """Logos come as thousands of pixel-sized square flashes, most of them over copper (here the
+    ground pour below): too small for a stencil to print, so they are legend, not paste."""
+    b = example_board()
+    ring = [
+        "".join("#" if 8 <= abs(complex(c - 20, r - 20)) <= 18 else " " for c in range(41)) for r in range(41)
+    ]
+    b.picture("top_silk", 33.0, 14.0, ring, pixel=0.02)
+    a, roles = run(b, tmp_path, naming="meaningless", x2=False)
+    assert_roles(a, roles)
+
+
+def test_solder_mask_defined_pads_still_tell_mask_from_paste(tmp_path: Path) -> None:
+    """With mask openings smaller than the pads (solder-mask-defined pads) the paste is the wider
+    layer; the mask is still the one open over the component pins, which a stencil never prints."""
+    b = example_board()
+    b.mask_expansion = -0.05
+    a, roles = run(b, tmp_path, naming="meaningless", x2=False)
+    assert_roles(a, roles)

@@ -26,6 +26,9 @@ from flyfab.cam.stackup import Candidate
 
 MIN_HOLES = 4  # fewer drill hits than this say too little about a layer
 PIN_HOLE_MM = 0.6  # holes this large take component pins; smaller ones are vias
+# A stencil cannot print through an opening smaller than this; flashes that small are pen work
+# (legend logos and pictures are often drawn as thousands of pixel-sized squares).
+PRINTABLE_MM = 0.1
 
 
 def _unknown(cands: list[Candidate]) -> list[Candidate]:
@@ -307,13 +310,15 @@ def _off_holes(c: Candidate, f: Features, copper: list[Candidate]) -> None:
     """Paste opens over copper pads; silkscreen is pen work beside them."""
     assert c.data is not None
     s = c.data.stats
+    printable = c.data.flash_sizes >= PRINTABLE_MM
+    openings = c.points()[printable]
     on_copper = 0.0
-    if len(c.points()) and copper:
-        on = np.zeros(len(c.points()), dtype=bool)
+    if len(openings) and copper:
+        on = np.zeros(len(openings), dtype=bool)
         for o in copper:
-            on |= _inside(o, c.points())
+            on |= _inside(o, openings)
         on_copper = float(on.mean())
-    if s.strokes == 0 or ((s.flashes + s.regions) >= 0.5 * s.objects and on_copper >= 0.8):
+    if s.strokes == 0 or ((len(openings) + s.regions) >= 0.5 * s.objects and on_copper >= 0.8):
         c.set(
             Role("solderpaste", "none"),
             Evidence(

@@ -20,6 +20,7 @@ from flyfab.cam.layerdata import LayerData
 from flyfab.cam.model import Evidence, Role, Side, Source
 
 PAD_TOLERANCE_MM = 0.05
+DRILL_ALLOWANCE_MM = 0.15  # drilled against finished hole size: the plating and its allowance
 
 
 @dataclass
@@ -76,6 +77,13 @@ def detect_gerber_drills(cands: list[Candidate]) -> None:
     outer = [c for c in _copper(cands) if c.role is not None and c.role.side in ("top", "bottom", "none")]
     if not outer:
         return
+    # Beside a drill program, a drawing of the drills repeats its holes at their sizes (finished
+    # or drilled: within a plating allowance); a mask opening over a pad is wider than the hole.
+    programs = [c for c in cands if c.kind == "excellon" and c.data is not None and len(c.points())]
+    hole_at = cKDTree(np.vstack([c.points() for c in programs])) if programs else None
+    hole_size = (
+        np.concatenate([c.data.flash_sizes for c in programs if c.data is not None]) if programs else None
+    )
     for c in cands:
         if (
             c.kind != "gerber"
@@ -96,6 +104,11 @@ def detect_gerber_drills(cands: list[Candidate]) -> None:
             found = np.isfinite(d)
             pad = np.where(found, o.data.flash_sizes[np.minimum(k, len(o.points()) - 1)], 0.0)
             smaller_on_all &= found & (sizes < pad - 1e-6)
+        if hole_at is not None and hole_size is not None:
+            d, k = hole_at.query(pts, distance_upper_bound=PAD_TOLERANCE_MM)
+            found = np.isfinite(d)
+            drilled = np.where(found, hole_size[np.minimum(k, len(hole_size) - 1)], np.inf)
+            smaller_on_all &= found & (np.abs(sizes - drilled) <= DRILL_ALLOWANCE_MM)
         if smaller_on_all.mean() > 0.9:
             c.set(
                 Role("drill", "all"),
@@ -113,9 +126,22 @@ def _dark_area(c: Candidate) -> float:
     return float(shapely.area(c.data.islands).sum())
 
 
+def _over_holes(c: Candidate, holes: NDArray[np.float64]) -> bool:
+    """Whether the layer opens over the drill holes (a fifth of them at least)."""
+    if len(holes) == 0 or c.data is None:
+        return False
+    if c.data.islands is not None and len(c.data.islands):
+        area = shapely.MultiPolygon(list(c.data.islands))
+        shapely.prepare(area)
+        return float(shapely.contains_xy(area, holes[:, 0], holes[:, 1]).mean()) >= 0.2
+    return coincide(holes, c.points()) >= 0.2
+
+
 def mask_or_paste(cands: list[Candidate]) -> None:
-    """Per side, of the opening layers found by content the widest is the solder mask and the rest
-    solder paste: paste opens only the surface-mount pads, and no wider than them."""
+    """Per side, of the opening layers found by content the solder mask is the one that opens over
+    the holes (component pins are never tented, a stencil never prints into a hole), and of those
+    alike the widest: paste opens only the surface-mount pads, and no wider than them."""
+    holes = _hole_points(cands)
     for side in ("top", "bottom"):
         openings = [
             c
@@ -127,7 +153,7 @@ def mask_or_paste(cands: list[Candidate]) -> None:
         ]
         if len(openings) < 2:
             continue
-        openings.sort(key=_dark_area, reverse=True)
+        openings.sort(key=lambda c: (_over_holes(c, holes), _dark_area(c)), reverse=True)
         for rank, c in enumerate(openings):
             kind = "soldermask" if rank == 0 else "solderpaste"
             if c.role is not None and c.role.type != kind:

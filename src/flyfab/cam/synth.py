@@ -902,6 +902,19 @@ class BoardBuilder:
             for a, b in itertools.pairwise(points):
                 self._add(key, _Stroke(a, b, stroke))
 
+    def picture(self, layer: LayerName, x: float, y: float, rows: Sequence[str], pixel: float = 0.05) -> None:
+        """A bitmap (rows of '#' for ink, top row first) drawn from (x, y) downwards as square
+        flashes of `pixel` mm, as CAD tools write logos and pictures on the legend."""
+        if pixel <= 0:
+            raise ValueError("the pixel size must be positive")
+        key = self._key(layer)
+        for r, row in enumerate(rows):
+            for c, ink in enumerate(row):
+                if ink == "#":
+                    self._add(
+                        key, _Dot(_snap(x + c * pixel), _snap(y - r * pixel), _Shape("rect", pixel, pixel))
+                    )
+
     # --- holes ---
 
     def via(self, x: float, y: float, drill: float, pad: float) -> None:
