@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
@@ -31,17 +32,18 @@ def edge_pen(data: LayerData, edge: BaseGeometry) -> float | None:
         return None
     band = shapely.buffer(edge, ON_EDGE_MM)
     shapely.prepare(band)
-    covered, pens = 0.0, []
-    for s in data.strokes:
-        if s.region or len(s.points) < 2 or not 0 < s.width <= MAX_EDGE_PEN_MM:
-            continue
-        line = shapely.LineString(s.points)
-        if line.length > 0 and band.contains(line):
-            covered += line.length
-            pens.append(s.width)
-    if covered < COVERED * length:
+    pens = [s for s in data.strokes if not s.region and len(s.points) >= 2 and 0 < s.width <= MAX_EDGE_PEN_MM]
+    if not pens:
         return None
-    return float(max(pens))
+    coords = np.concatenate([s.points for s in pens])
+    lines = shapely.linestrings(
+        coords, indices=np.repeat(np.arange(len(pens)), [len(s.points) for s in pens])
+    )
+    lengths = shapely.length(lines)
+    on_edge = (lengths > 0) & shapely.contains(band, lines)
+    if lengths[on_edge].sum() < COVERED * length:
+        return None
+    return float(max(s.width for s, on in zip(pens, on_edge, strict=True) if on))
 
 
 def without_edge_plot(data: LayerData, edge: BaseGeometry, pen: float) -> LayerData:
