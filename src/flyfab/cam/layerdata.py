@@ -128,10 +128,13 @@ def _bbox(image: LayerImage | None, holes: list[Hole]) -> tuple[float, float, fl
     parsing.)"""
     boxes = []
     if image is not None:
-        for st in image.strokes:
-            r = st.width / 2
-            lo, hi = st.points.min(axis=0), st.points.max(axis=0)
-            boxes.append((lo[0] - r, lo[1] - r, hi[0] + r, hi[1] + r))
+        if image.strokes:
+            points = np.concatenate([st.points.reshape(-1, 2) for st in image.strokes])
+            if len(points):
+                counts = [len(st.points) for st in image.strokes]
+                r = np.repeat([st.width / 2 for st in image.strokes], counts)[:, None]
+                lo, hi = (points - r).min(axis=0), (points + r).max(axis=0)
+                boxes.append((float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1])))
         if len(image.flash_points):
             half = image.flash_sizes / 2
             p = image.flash_points
