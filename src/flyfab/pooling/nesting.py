@@ -13,7 +13,8 @@
    - when the best layout is one panel above the lower bound and no board can turn, CP-SAT
      (exact.py) gets a tenth of the time, a quarter of it right after the constructive phase and the
      rest after the genetic search: it proves the layout optimal (the bound rises by one) or finds
-     one on a panel fewer. Without rotation it settles most small cases within 0.1 s.
+     one on a panel fewer. Its answers mostly come within 0.1 s (on 20 to 80 boards, about one in five
+     of the cases it is tried on are settled).
 3. Stop as soon as the number of panels equals the lower bound (bounds.py): nothing can do better.
 
 Boards are sorted by due-date tier before anything else in every sequence, which with first fit keeps
