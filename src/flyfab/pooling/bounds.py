@@ -32,7 +32,7 @@ TOL = 1e-9
 class Bound:
     area: int  # total area over panel area
     best: int  # the strongest bound found (>= area)
-    method: str  # which bound gave `best`: "area", "dff", "large" or "conflict"
+    method: str  # which bound gave `best`: "area", "dff", "large", "conflict" or "exact" (exact.py)
 
 
 def _ceil(v: float) -> int:
