@@ -178,6 +178,8 @@ def draw(gerber: Any, area: bool = True) -> LayerImage:
     path: list[tuple[float, float]] = []
     path_key: tuple[Any, bool] | None = None
     scales: dict[int, float] = {}
+    widths: dict[int, float | None] = {}  # per aperture: its circle's diameter in mm, None if not a circle
+    quad_segs: dict[float, int] = {}
 
     def run_for(dark: bool) -> _Run:
         if not runs or runs[-1].dark != dark:
@@ -199,7 +201,10 @@ def draw(gerber: Any, area: bool = True) -> LayerImage:
             return
         aperture, dark = path_key
         pts = np.array(path, dtype=np.float64)
-        width = _circle_width(aperture) if aperture is not None else 0.0
+        key = id(aperture)
+        if key not in widths:
+            widths[key] = _circle_width(aperture) if aperture is not None else 0.0
+        width = widths[key]
         run = run_for(dark)
         if width is None:
             template(aperture)
@@ -209,7 +214,7 @@ def draw(gerber: Any, area: bool = True) -> LayerImage:
             strokes.append(Stroke(pts, width, dark))
             if width > 0:
                 r = width / 2
-                q = circle_quad_segs(r)
+                q = quad_segs.get(r) or quad_segs.setdefault(r, circle_quad_segs(r))
                 if len(pts) == 2:
                     (x1, y1), (x2, y2) = pts
                     if x1 == x2 and y1 == y2:
