@@ -161,7 +161,10 @@ STAFF_LINE = re.compile(r"staff account created: (\S+) / (\S+)")
 
 
 def start_server(folder: Path, port: int) -> tuple[subprocess.Popen[str], str]:
-    """`flyfab serve` in its own process on SQLite in `folder`: (the process, the staff password)."""
+    """`flyfab serve` in its own process on SQLite in `folder`: (the process, the staff password).
+
+    Its output is read on a thread for as long as it runs: a blocking read here could wait forever
+    once the server falls silent, and an unread pipe would stall the server when it fills."""
     env = {**os.environ, "FLYFAB_DATABASE_URL": ""}
     server = subprocess.Popen(
         [sys.executable, "-m", "flyfab", "serve", "--port", str(port), "--data-dir", str(folder)],
@@ -170,16 +173,24 @@ def start_server(folder: Path, port: int) -> tuple[subprocess.Popen[str], str]:
         stderr=subprocess.STDOUT,
         text=True,
     )
-    assert server.stdout is not None
-    password = ""
+    output = server.stdout
+    assert output is not None
+    password: list[str] = []
+    announced = threading.Event()
+
+    def drain() -> None:
+        for line in output:
+            if not password and (m := STAFF_LINE.search(line)):
+                password.append(m.group(2))
+                announced.set()
+
+    threading.Thread(target=drain, daemon=True).start()
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        line = server.stdout.readline()
-        if m := STAFF_LINE.search(line):
-            password = m.group(2)
+    while time.monotonic() < deadline and server.poll() is None:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return server, password
+                announced.wait(10)  # printed before the server listens; the thread may lag
+                return server, password[0] if password else ""
         except httpx.HTTPError:
             time.sleep(0.2)
     server.kill()
