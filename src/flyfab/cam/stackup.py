@@ -128,13 +128,7 @@ def _dark_area(c: Candidate) -> float:
 
 def _over_holes(c: Candidate, holes: NDArray[np.float64]) -> bool:
     """Whether the layer opens over the drill holes (a fifth of them at least)."""
-    if len(holes) == 0 or c.data is None:
-        return False
-    if c.data.islands is not None and len(c.data.islands):
-        area = shapely.MultiPolygon(list(c.data.islands))
-        shapely.prepare(area)
-        return float(shapely.contains_xy(area, holes[:, 0], holes[:, 1]).mean()) >= 0.2
-    return coincide(holes, c.points()) >= 0.2
+    return _near(c, holes, "soldermask") >= 0.2
 
 
 def mask_or_paste(cands: list[Candidate]) -> None:
