@@ -179,7 +179,6 @@ def draw(gerber: Any, area: bool = True) -> LayerImage:
     path_key: tuple[Any, bool] | None = None
     scales: dict[int, float] = {}
     widths: dict[int, float | None] = {}  # per aperture: its circle's diameter in mm, None if not a circle
-    quad_segs: dict[float, int] = {}
 
     def run_for(dark: bool) -> _Run:
         if not runs or runs[-1].dark != dark:
@@ -214,7 +213,7 @@ def draw(gerber: Any, area: bool = True) -> LayerImage:
             strokes.append(Stroke(pts, width, dark))
             if width > 0:
                 r = width / 2
-                q = quad_segs.get(r) or quad_segs.setdefault(r, circle_quad_segs(r))
+                q = circle_quad_segs(r)
                 if len(pts) == 2:
                     (x1, y1), (x2, y2) = pts
                     if x1 == x2 and y1 == y2:

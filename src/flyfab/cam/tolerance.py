@@ -12,6 +12,7 @@ half of what 1 µm would cost.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -29,6 +30,7 @@ def tolerance_for(radius: float) -> float:
     return FINE_TOLERANCE_MM if radius <= FINE_RADIUS_MM else ARC_TOLERANCE_MM
 
 
+@lru_cache(maxsize=4096)  # drawing asks for the same few radii tens of thousands of times
 def circle_quad_segs(radius: float, tolerance: float | None = None) -> int:
     """Segments per quarter circle so that chords stay within `tolerance` of a circle of `radius`."""
     tolerance = tolerance_for(radius) if tolerance is None else tolerance
