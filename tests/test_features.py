@@ -265,3 +265,36 @@ def test_spans_kept_by_the_analysis_are_those_dfm_would_measure(tmp_path: Path) 
         widths, _ = edges.spans_of(data.features, data.islands, 0.2)
         if f.side == "top":
             assert np.isclose(widths.value, 0.15, atol=0.003).any()
+
+
+def test_keeping_spans_finds_the_same_minimums(tmp_path: Path) -> None:
+    """Keeping every span under a limit starts the search at that limit: the narrowest width and
+    the closest gap, and where they are, must come out as without it."""
+    b = base("spans-minimums")
+    b.trace("top", [(5, 5), (30, 5)], 0.11)
+    b.trace("top", [(5, 5.3), (30, 5.3)], 0.2)  # 0.145 mm from the first trace
+    archive = tmp_path / "b.zip"
+    b.write_zip(archive)
+    plain = analyze(archive, cache=LayerCache(None), workers=1)
+    kept = analyze(archive, cache=LayerCache(None), workers=1, spans=0.3)
+    for f, g in zip(plain.features, kept.features, strict=True):
+        assert (f.min_trace_width_mm, f.min_gap_mm) == (g.min_trace_width_mm, g.min_gap_mm)
+        assert (f.min_trace_at, f.min_gap_at) == (g.min_trace_at, g.min_gap_at)
+    top = layer(kept, 1)
+    assert top.min_trace_width_mm == pytest.approx(0.11, abs=1e-4)
+    assert top.min_gap_mm == pytest.approx(0.145, abs=1e-4)
+
+
+def test_only_copper_is_measured(tmp_path: Path) -> None:
+    """Mask and silkscreen get their area for the checks but no width-and-gap search, which the
+    checks of those layers do not read."""
+    from flyfab.cam.synth import example_board
+    from flyfab.dfm import DFM_AREAS
+
+    example_board().write(tmp_path)
+    a = analyze(tmp_path, cache=LayerCache(None), workers=1, areas=DFM_AREAS, spans=0.2)
+    types = {f.path: f.role.type for f in a.files}
+    drawn = {p: d for p, d in a.layers.items() if d.islands is not None}
+    assert {types[p] for p in drawn} >= {"copper", "soldermask", "silkscreen"}
+    for path, data in drawn.items():
+        assert (data.features is not None) == (types[path] == "copper"), path

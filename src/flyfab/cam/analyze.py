@@ -188,7 +188,7 @@ def analyze_upload(
     areas = areas | COPPER_ONLY
     wants_area = {c.path: c.role is None or c.role.type in areas for c in gerbers}
     layers = _read_all(
-        [(c.path, texts[c.path], wants_area[c.path], _spans(c, spans)) for c in gerbers],
+        [(c.path, texts[c.path], wants_area[c.path], _spans(c, spans), _measured(c)) for c in gerbers],
         cache,
         workers,
         progress,
@@ -200,7 +200,8 @@ def analyze_upload(
     board_bbox = _extent(c.data for c in cands if c.role is not None and c.role.type in ("outline", "copper"))
     identify.content_pass(cands, board_bbox)
     _force(cands, roles)
-    # A file found to be copper (or another wanted type) only now still needs its area.
+    # A file found to be copper (or another wanted type) only now still needs its area, and copper
+    # its widths and gaps.
     late = [
         c
         for c in cands
@@ -208,11 +209,14 @@ def analyze_upload(
         and c.role.type in areas
         and c.data is not None
         and c.data.readable
-        and not c.data.has_area
+        and (not c.data.has_area or (_measured(c) and c.data.features is None))
     ]
     if late:
         extra = _read_all(
-            [(c.path, texts[c.path], True, _spans(c, spans)) for c in late], cache, workers, progress
+            [(c.path, texts[c.path], True, _spans(c, spans), _measured(c)) for c in late],
+            cache,
+            workers,
+            progress,
         )
         for c in late:
             c.data = extra[c.path]
@@ -279,12 +283,23 @@ def _spans(c: Candidate, spans: float) -> float:
     return spans if c.role is None or c.role.type == "copper" else 0.0
 
 
-Job = tuple[str, str, bool, float]  # path, text, with the area, keep spans under
+def _measured(c: Candidate) -> bool:
+    """Widths and gaps are measured on copper only (and on files not known yet, which may be
+    copper): the checks of other layers measure what they need themselves."""
+    return c.role is None or c.role.type == "copper"
+
+
+Job = tuple[str, str, bool, float, bool]  # path, text, with the area, keep spans under, measured
 
 
 def _work(args: Job) -> LayerData:
-    path, text, area, spans = args
-    return read_layer(path, "gerber", text, area=area, spans=spans if area else 0.0)
+    path, text, area, spans, measured = args
+    return read_layer(path, "gerber", text, area=area, spans=spans if area else 0.0, measure=measured)
+
+
+def _key(job: Job) -> str:
+    _, text, area, spans, measured = job
+    return cache_key(text, area, spans if area else 0.0, measured=area and measured)
 
 
 def _workers(workers: int | None) -> int:
@@ -296,13 +311,13 @@ def _read_all(
 ) -> dict[str, LayerData]:
     out: dict[str, LayerData] = {}
     todo = []
-    for path, text, area, spans in jobs:
-        hit = cache.get(cache_key(text, area, spans if area else 0.0))
+    for job in jobs:
+        hit = cache.get(_key(job))
         if hit is not None:
-            hit.path = path
-            out[path] = hit
+            hit.path = job[0]
+            out[job[0]] = hit
         else:
-            todo.append((path, text, area, spans))
+            todo.append(job)
     total = len(jobs)
     progress("parse", len(out), total)
     n = _workers(workers)
@@ -314,19 +329,20 @@ def _read_all(
         and size >= PARALLEL_MIN_BYTES
         and not multiprocessing.current_process().daemon
     ):
-        # Largest first, so that two workers finish together.
-        todo.sort(key=lambda j: len(j[1]) * (3 if j[2] else 1), reverse=True)
+        # Largest first, so that two workers finish together: drawing the area costs about twice
+        # the parse, measuring it about as much again.
+        todo.sort(key=lambda j: len(j[1]) * (1 + 2 * j[2] + j[2] * j[4]), reverse=True)
         context = multiprocessing.get_context(os.environ.get("FLYFAB_MP_START", "fork"))
         with ProcessPoolExecutor(max_workers=min(n, len(todo)), mp_context=context) as pool:
-            for (path, text, area, spans), data in zip(todo, pool.map(_work, todo), strict=True):
-                out[path] = data
-                cache.put(cache_key(text, area, spans if area else 0.0), data)
+            for job, data in zip(todo, pool.map(_work, todo), strict=True):
+                out[job[0]] = data
+                cache.put(_key(job), data)
                 progress("parse", len(out), total)
     else:
-        for path, text, area, spans in todo:
-            data = _work((path, text, area, spans))
-            out[path] = data
-            cache.put(cache_key(text, area, spans if area else 0.0), data)
+        for job in todo:
+            data = _work(job)
+            out[job[0]] = data
+            cache.put(_key(job), data)
             progress("parse", len(out), total)
     return out
 

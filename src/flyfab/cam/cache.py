@@ -21,9 +21,9 @@ from flyfab.cam.layerdata import LayerData
 CACHE_VERSION = 3
 
 
-def cache_key(text: str, area: bool, spans: float = 0.0) -> str:
+def cache_key(text: str, area: bool, spans: float = 0.0, measured: bool = True) -> str:
     digest = hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
-    what = ("a" if area else "p") + (f"s{spans:g}" if spans else "")
+    what = ("a" if area else "p") + ("" if measured or not area else "u") + (f"s{spans:g}" if spans else "")
     return f"v{CACHE_VERSION}-{what}-{digest}"
 
 

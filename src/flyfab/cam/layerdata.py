@@ -218,9 +218,11 @@ def read_layer(
     spans: float = 0.0,
     siblings: dict[str, str] | None = None,
     reference: Any = None,
+    measure: bool = True,
 ) -> LayerData:
-    """Parse one file and condense it. `area=True` also builds the dark area and measures it; with
-    `spans`, every width and gap under that many mm is kept too (for design-rule checks)."""
+    """Parse one file and condense it. `area=True` also builds the dark area and, unless `measure`
+    is false, measures its widths and gaps; with `spans`, every width and gap under that many mm is
+    kept too (for design-rule checks)."""
     data = LayerData(path, kind)
     if kind == "excellon":
         parsed = parse_excellon(path, text, siblings, reference)
@@ -246,6 +248,7 @@ def read_layer(
     data.flash_sizes = image.flash_sizes
     if area:
         data.islands = image.islands
+    if area and measure:
         data.features = edges.measure(image.islands, spans_below=spans or None)
     return data
 
