@@ -303,3 +303,30 @@ def test_copper_inside_a_non_plated_hole_is_drilled_away(tmp_path: Path) -> None
     report = dfm(b, tmp_path)
     (near,) = [f for f in report.findings if f.rule == "npth_to_copper"]
     assert near.count == 1 and math.dist(near.locations[0], (20, 10)) < 1.0
+
+
+def test_places_group_nearby_measurements_and_keep_each_groups_worst() -> None:
+    """`places` against single-linkage grouping done the plain way (every pair within
+    SAME_PLACE_MM): it never splits such a group, and each place it reports is the exact worst
+    measurement of one; clusters further apart than its reach stay apart."""
+    import numpy as np
+    from scipy.sparse.csgraph import connected_components
+    from scipy.spatial.distance import cdist
+
+    from flyfab.dfm.measure import SAME_PLACE_MM, places
+
+    rng = np.random.default_rng(7)
+    centres = np.array([[0.0, 0.0], [5.0, 0.0], [5.0, 0.7], [20.0, 3.0]])
+    # Dense runs of measurements along short stretches, as along a neck or a gap.
+    points = np.concatenate([c + rng.uniform(-0.3, 0.3, (400, 2)) * [1, 0.05] for c in centres])
+    values = rng.uniform(0.05, 0.12, len(points))
+    _, labels = connected_components(cdist(points, points) <= SAME_PLACE_MM, directed=False)
+    exact = {
+        (float(values[i]), float(points[i, 0]), float(points[i, 1]))
+        for g in np.unique(labels)
+        for i in [np.flatnonzero(labels == g)[np.argmin(values[labels == g])]]
+    }
+    got = places(values, points)
+    assert set(got) <= exact
+    assert len(got) == len(exact) == 4  # the clusters 0.7 mm apart stay two places
+    assert min(v for v, _, _ in got) == values.min()
