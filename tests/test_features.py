@@ -298,3 +298,25 @@ def test_only_copper_is_measured(tmp_path: Path) -> None:
     assert {types[p] for p in drawn} >= {"copper", "soldermask", "silkscreen"}
     for path, data in drawn.items():
         assert (data.features is not None) == (types[path] == "copper"), path
+
+
+def test_where_the_search_starts_changes_nothing_it_finds(tmp_path: Path) -> None:
+    """The search may start past the thinnest drawn trace (or where an earlier search ended): a
+    neck far thinner than that start, and a gap far smaller, are still the minimums found."""
+    from flyfab.cam import edges
+
+    b = base("search-start")
+    b.trace("top", [(5, 5), (30, 5)], 0.3)
+    b.trace("top", [(5, 5.36), (30, 5.36)], 0.3)  # 0.06 mm from the first
+    b.region("top", [(5, 10), (20, 10), (20, 10.05), (5, 10.05)])  # a 0.05 mm sliver of pour
+    archive = tmp_path / "b.zip"
+    b.write_zip(archive)
+    a = analyze(archive, cache=LayerCache(None), workers=1)
+    islands = a.layers[layer(a, 1).path].islands
+    assert islands is not None
+    found = [edges.measure(islands, start=start) for start in (0.1, 0.26, 0.4)]
+    for f in found:
+        assert f.width is not None and f.gap is not None
+        assert f.width.value == pytest.approx(0.05, abs=1e-4)
+        assert f.gap.value == pytest.approx(0.06, abs=1e-4)
+    assert len({(f.width.value, f.gap.value) for f in found if f.width and f.gap}) == 1

@@ -53,5 +53,10 @@ def without_edge_plot(data: LayerData, edge: BaseGeometry, pen: float) -> LayerD
     rings = clipping.rings(data.islands)
     kept = polygons(clipping.union(clipping.difference(rings, clipping.rings(as_array([band])))))
     kept = kept[shapely.area(kept) > 1e-6] if len(kept) else kept
-    spans = data.features.spans_below_mm if data.features is not None else 0.0
-    return replace(data, islands=kept, features=edges.measure(kept, spans_below=spans or None))
+    before = data.features
+    spans = before.spans_below_mm if before is not None else 0.0
+    # Taking the plot away seldom makes anything narrower: search from where the first search found
+    # both (where that was near).
+    found = before is not None and before.width is not None and before.gap is not None
+    start = min(max(0.1, before.searched_mm), 0.4) if before is not None and found else 0.1
+    return replace(data, islands=kept, features=edges.measure(kept, start=start, spans_below=spans or None))
