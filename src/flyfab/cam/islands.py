@@ -7,6 +7,7 @@ Clipper2 sweep (`clipping`), instead of re-merging a large pour with every later
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -64,12 +65,39 @@ def intersecting_pairs(left: Geoms, right: Geoms) -> tuple[NDArray[np.intp], NDA
     return i[hit], j[hit]
 
 
+# Polygons are merged tile by tile before the sweep over the whole layer: where strokes pile up (a
+# pour hatched with lines far closer than their width), most of their edges end inside a tile and
+# never reach the whole layer's sweep, whose cost grows with the edges it crosses.
+TILE_POLYGONS = 64
+
+
+def _tiled_rings(polys: Geoms) -> list[clipping.Ring]:
+    """Rings of the polygons, those whose middles lie in one tile of a grid already merged."""
+    if len(polys) < 4 * TILE_POLYGONS:
+        return clipping.rings(polys)
+    box = shapely.bounds(polys)
+    middle = (box[:, :2] + box[:, 2:]) / 2
+    low = middle.min(axis=0)
+    span = middle.max(axis=0) - low
+    # About TILE_POLYGONS per tile if they were spread evenly (also when they lie along a line).
+    share = TILE_POLYGONS / len(polys)
+    cell = max(math.sqrt(span[0] * span[1] * share), max(span) * share, 1e-6)
+    ij = np.floor((middle - low) / cell).astype(np.int64)
+    key = ij[:, 0] * (int(ij[:, 1].max()) + 1) + ij[:, 1]
+    order = np.argsort(key, kind="stable")
+    out: list[clipping.Ring] = []
+    for group in np.split(order, np.flatnonzero(np.diff(key[order])) + 1):
+        rings = clipping.rings(polys[group])
+        out.extend(clipping.rings(clipping.union(rings)) if len(group) > 1 else rings)
+    return out
+
+
 def union_islands(geoms: Geoms) -> Geoms:
     """The union of `geoms` as disjoint polygons."""
     geoms = polygons(geoms)
     if len(geoms) <= 1:
         return geoms
-    return polygons(clipping.union(clipping.rings(geoms)))
+    return polygons(clipping.union(_tiled_rings(geoms)))
 
 
 def compose(runs: Sequence[tuple[bool, Geoms]]) -> Geoms:
@@ -100,7 +128,7 @@ def compose(runs: Sequence[tuple[bool, Geoms]]) -> Geoms:
     touched = np.unique(hit_shape)
     kept = np.ones(len(shapes), dtype=bool)
     kept[touched] = False
-    rings = clipping.rings(shapes[kept])
+    rings = _tiled_rings(shapes[kept])
     if len(hit_shape):
         by = np.argsort(hit_shape, kind="stable")
         hit_shape, hit_cut = hit_shape[by], hit_cut[by]
