@@ -287,7 +287,30 @@ def _add_routed_cutouts(result: Outline, strokes: Sequence[Stroke]) -> None:
 
 
 def _mids(paths: list[NDArray[np.float64]]) -> NDArray[np.float64]:
-    return np.array([(p[len(p) // 2 - 1] + p[len(p) // 2]) / 2 if len(p) > 1 else p[0] for p in paths])
+    """The middle of each path's middle segment (its only point for a one-point path)."""
+    if not paths:
+        return np.zeros((0, 2))
+    sizes = np.array([len(p) for p in paths])
+    start = np.r_[0, np.cumsum(sizes)[:-1]]
+    points = np.concatenate(paths)
+    after = start + sizes // 2
+    before = np.where(sizes > 1, after - 1, after)
+    out: NDArray[np.float64] = (points[before] + points[after]) / 2
+    return out
+
+
+def _lengths(paths: list[NDArray[np.float64]]) -> NDArray[np.float64]:
+    """Each path's drawn length."""
+    if not paths:
+        return np.zeros(0)
+    sizes = np.array([len(p) for p in paths])
+    points = np.concatenate(paths)
+    steps = np.hypot(*np.diff(points, axis=0).T)
+    # A step from one path's last point to the next path's first is no part of either.
+    ends = np.cumsum(sizes)[:-1] - 1
+    steps[ends] = 0.0
+    out: NDArray[np.float64] = np.add.reduceat(np.r_[steps, 0.0], np.r_[0, np.cumsum(sizes)[:-1]])
+    return np.where(sizes > 1, out, 0.0)
 
 
 def _coverage(paths: list[NDArray[np.float64]], result: Outline) -> float:
@@ -296,7 +319,7 @@ def _coverage(paths: list[NDArray[np.float64]], result: Outline) -> float:
     if not rings:
         return 0.0
     boundary = shapely.union_all(rings)
-    lengths = np.array([float(np.hypot(*np.diff(p, axis=0).T).sum()) for p in paths])
+    lengths = _lengths(paths)
     if lengths.sum() <= 0:
         return 1.0
     on = shapely.distance(boundary, shapely.points(_mids(paths))) < 1e-6
@@ -371,7 +394,7 @@ def _choose(shells: list[shapely.Polygon], holds: _Holder, dedicated: bool, pens
     inside = [s for s in inside if not holds(s)]
     cutouts = []
     for s in inside:
-        if holds.points is not None and _holds_any(s, holds.points):
+        if holds.any_inside(s):
             continue  # copper inside: a drawing (drill symbol, component outline), not a hole in the board
         if not routable(s):
             continue  # too narrow for any router bit: a drawing (a letter, a mark), not a hole in the board
@@ -384,12 +407,6 @@ def _choose(shells: list[shapely.Polygon], holds: _Holder, dedicated: bool, pens
     cutouts = [c for c in cutouts if not any(o is not c and o.contains(c) for o in cutouts)]
     board = exterior.difference(shapely.union_all(cutouts)) if cutouts else exterior
     return Outline(board, list(boards), cutouts, pen_mm=pen)
-
-
-def _holds_any(shell: BaseGeometry, points: NDArray[np.float64]) -> bool:
-    x0, y0, x1, y1 = shell.bounds
-    box = (points[:, 0] >= x0) & (points[:, 0] <= x1) & (points[:, 1] >= y0) & (points[:, 1] <= y1)
-    return bool(box.any() and shapely.contains_xy(shell, points[box, 0], points[box, 1]).any())
 
 
 def _core(copper: BaseGeometry) -> BaseGeometry:
@@ -409,6 +426,7 @@ class _Holder:
         self.copper = copper if copper is not None and not copper.is_empty else None
         self.points = points if points is not None and len(points) >= 4 else None
         self.known = self.copper is not None or self.points is not None
+        self._by_x: NDArray[np.float64] | None = None
         # A contour holding `enough` of the pads is at least as wide and tall as the narrowest
         # strip holding that share of them: most contours of a drawing fail this at once.
         self.min_span = (0.0, 0.0)
@@ -419,6 +437,19 @@ class _Holder:
                 v = np.sort(self.points[:, axis])
                 spans.append(float((v[k:] - v[: len(v) - k]).min()) - 0.2 if k < len(v) else 0.0)
             self.min_span = (spans[0], spans[1])
+
+    def any_inside(self, shell: BaseGeometry) -> bool:
+        """Whether any pad centre lies inside the shell (asked of hundreds of small contours:
+        only the pads within the shell's x range, found in the pads sorted by x, are tested)."""
+        if self.points is None:
+            return False
+        if self._by_x is None:
+            self._by_x = self.points[np.argsort(self.points[:, 0], kind="stable")]
+        p = self._by_x
+        x0, y0, x1, y1 = shell.bounds
+        p = p[np.searchsorted(p[:, 0], x0, "left") : np.searchsorted(p[:, 0], x1, "right")]
+        p = p[(p[:, 1] >= y0) & (p[:, 1] <= y1)]
+        return bool(len(p) and shapely.contains_xy(shell, p[:, 0], p[:, 1]).any())
 
     def share(self, shell: BaseGeometry) -> float:
         if self.points is None:
