@@ -10,9 +10,9 @@ of every edge. Two kinds of edge pairs are measured:
 - external (gap): edges of two different islands, at their true Euclidean distance, corners
   included, because a fabricator has to etch every gap between separate shapes.
 
-Candidate pairs come from a k-d tree over short pieces of the edges, searched within a distance
-that doubles until a pair is found, so the exact minimum is found without comparing every edge
-with every other.
+Candidate pairs come from an STRtree over the edges' boxes, searched within a distance that starts
+near the thinnest drawn trace and doubles until both are found, so the exact minimum is found
+without comparing every edge with every other.
 """
 
 from __future__ import annotations
