@@ -43,3 +43,39 @@ def test_a_layer_without_strokes_pickles(tmp_path: Path) -> None:
     assert drills and not drills[0].strokes
     again = pickle.loads(pickle.dumps(drills[0]))
     assert again.strokes == [] and len(again.holes) == len(drills[0].holes)
+
+
+def test_copper_is_measured_once_and_a_measured_layer_comes_back_measured(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    """Each copper layer is measured once, after any board edge plotted into it is taken out; from
+    the cache, a layer without such a plot comes back with its widths and gaps, and only the
+    plotted one is measured again."""
+    from flyfab.cam import edges
+    from flyfab.cam.synth import BoardBuilder
+
+    b = BoardBuilder(name="plotted")
+    b.outline_rect(0, 0, 40, 30)
+    b.trace("top", [(0, 0), (40, 0), (40, 30), (0, 30), (0, 0)], 0.1)  # the edge, plotted
+    b.trace("top", [(5, 10), (20, 10)], 0.25)
+    b.trace("bottom", [(5, 20), (20, 20)], 0.3)
+    b.write(tmp_path / "board")
+    measured: list[int] = []
+    real = edges.measure
+
+    def counted(islands: Any, **kw: Any) -> edges.WidthAndGap:
+        measured.append(len(islands))
+        return real(islands, **kw)
+
+    monkeypatch.setattr(edges, "measure", counted)
+    cache = LayerCache(None)
+    first = analyze(tmp_path / "board", cache=cache, workers=1, spans=0.2)
+    assert len(measured) == 2  # top and bottom, the top only without its plot
+    assert any(p.code == "outline-in-copper" for p in first.problems)
+    measured.clear()
+    again = analyze(tmp_path / "board", cache=cache, workers=1, spans=0.2)
+    assert len(measured) == 1  # the plotted top; the bottom came back measured
+    assert [(f.min_trace_width_mm, f.min_gap_mm) for f in again.features] == [
+        (f.min_trace_width_mm, f.min_gap_mm) for f in first.features
+    ]
+    assert [f.min_trace_width_mm for f in first.features] == [0.25, 0.3]

@@ -20,7 +20,7 @@ import os
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -33,10 +33,11 @@ from flyfab.cam import edgeplot, forks, identify, stackup
 from flyfab.cam.attributes import Header, read_excellon_header, read_gerber_header
 from flyfab.cam.cache import LayerCache, cache_key, default_cache
 from flyfab.cam.drills import DrillSummary
+from flyfab.cam.edges import WidthAndGap
 from flyfab.cam.generator import board_generator, vote
 from flyfab.cam.intake import IntakeLimits, Skipped, Upload, read_upload
 from flyfab.cam.jobfile import JobFile, read_job
-from flyfab.cam.layerdata import LayerData, copper_area, read_layer
+from flyfab.cam.layerdata import LayerData, copper_area, measure_layer, read_layer
 from flyfab.cam.model import Evidence, Problem, Role, Severity, Source
 from flyfab.cam.outline import Outline, copper_core, find_outline
 from flyfab.cam.parse import coincidence
@@ -188,7 +189,7 @@ def analyze_upload(
     areas = areas | COPPER_ONLY
     wants_area = {c.path: c.role is None or c.role.type in areas for c in gerbers}
     layers = _read_all(
-        [(c.path, texts[c.path], wants_area[c.path], _spans(c, spans), _measured(c)) for c in gerbers],
+        [(c.path, texts[c.path], wants_area[c.path], _spans(c, spans)) for c in gerbers],
         cache,
         workers,
         progress,
@@ -200,8 +201,7 @@ def analyze_upload(
     board_bbox = _extent(c.data for c in cands if c.role is not None and c.role.type in ("outline", "copper"))
     identify.content_pass(cands, board_bbox)
     _force(cands, roles)
-    # A file found to be copper (or another wanted type) only now still needs its area, and copper
-    # its widths and gaps.
+    # A file found to be copper (or another wanted type) only now still needs its area.
     late = [
         c
         for c in cands
@@ -209,11 +209,11 @@ def analyze_upload(
         and c.role.type in areas
         and c.data is not None
         and c.data.readable
-        and (not c.data.has_area or (_measured(c) and c.data.features is None))
+        and not c.data.has_area
     ]
     if late:
         extra = _read_all(
-            [(c.path, texts[c.path], True, _spans(c, spans), _measured(c)) for c in late],
+            [(c.path, texts[c.path], True, _spans(c, spans)) for c in late],
             cache,
             workers,
             progress,
@@ -224,7 +224,8 @@ def analyze_upload(
 
     ordered_copper = stackup.order_copper(cands)
     _choose_outline(cands, result)
-    _drop_edge_plots(ordered_copper, result, _workers(workers))
+    plotted = _drop_edge_plots(ordered_copper, result, _workers(workers))
+    _measure_copper(ordered_copper, texts, spans, plotted, cache, _workers(workers))
     for c in cands:
         if c.data is not None:
             result.problems.extend(c.data.problems)
@@ -283,23 +284,23 @@ def _spans(c: Candidate, spans: float) -> float:
     return spans if c.role is None or c.role.type == "copper" else 0.0
 
 
-def _measured(c: Candidate) -> bool:
-    """Widths and gaps are measured on copper only (and on files not known yet, which may be
-    copper): the checks of other layers measure what they need themselves."""
-    return c.role is None or c.role.type == "copper"
-
-
-Job = tuple[str, str, bool, float, bool]  # path, text, with the area, keep spans under, measured
+Job = tuple[str, str, bool, float]  # path, text, with the area, spans kept under if it is copper
 
 
 def _work(args: Job) -> LayerData:
-    path, text, area, spans, measured = args
-    return read_layer(path, "gerber", text, area=area, spans=spans if area else 0.0, measure=measured)
+    # Widths and gaps are measured later, on copper only and once any board edge plotted into
+    # it is taken out (`_measure_copper`): the checks of other layers measure what they need.
+    path, text, area, _ = args
+    return read_layer(path, "gerber", text, area=area, measure=False)
 
 
 def _key(job: Job) -> str:
-    _, text, area, spans, measured = job
-    return cache_key(text, area, spans if area else 0.0, measured=area and measured)
+    _, text, area, _ = job
+    return cache_key(text, area, measured=False)
+
+
+def _measured_key(text: str, spans: float) -> str:
+    return cache_key(text, True, spans, measured=True)
 
 
 def _workers(workers: int | None) -> int:
@@ -312,7 +313,8 @@ def _read_all(
     out: dict[str, LayerData] = {}
     todo = []
     for job in jobs:
-        hit = cache.get(_key(job))
+        # A copper layer measured before comes back with its widths and gaps.
+        hit = (cache.get(_measured_key(job[1], job[3])) if job[2] else None) or cache.get(_key(job))
         if hit is not None:
             hit.path = job[0]
             out[job[0]] = hit
@@ -330,8 +332,8 @@ def _read_all(
         and not multiprocessing.current_process().daemon
     ):
         # Largest first, so that two workers finish together: drawing the area costs about twice
-        # the parse, measuring it about as much again.
-        todo.sort(key=lambda j: len(j[1]) * (1 + 2 * j[2] + j[2] * j[4]), reverse=True)
+        # the parse.
+        todo.sort(key=lambda j: len(j[1]) * (1 + 2 * j[2]), reverse=True)
         context = multiprocessing.get_context(os.environ.get("FLYFAB_MP_START", "fork"))
         with ProcessPoolExecutor(max_workers=min(n, len(todo)), mp_context=context) as pool:
             for job, data in zip(todo, pool.map(_work, todo), strict=True):
@@ -516,10 +518,11 @@ def _choose_outline(cands: list[Candidate], result: Analysis) -> None:
     )
 
 
-def _drop_edge_plots(copper: list[Candidate], result: Analysis, workers: int) -> None:
-    """Take the board outline out of copper films that have it plotted in (see `edgeplot`)."""
+def _drop_edge_plots(copper: list[Candidate], result: Analysis, workers: int) -> set[str]:
+    """Take the board outline out of copper films that have it plotted in (see `edgeplot`);
+    returns the paths of those films."""
     if result.board.outline is None:
-        return
+        return set()
     edge = shapely.boundary(result.board.outline.board)
     found: list[tuple[Candidate, LayerData, float]] = []
     for c in copper:
@@ -541,6 +544,32 @@ def _drop_edge_plots(copper: list[Candidate], result: Analysis, workers: int) ->
                 "outline-in-copper",
             )
         )
+    return {c.path for c, _, _ in found}
+
+
+def _measure_copper(
+    copper: list[Candidate],
+    texts: dict[str, str],
+    spans: float,
+    plotted: set[str],
+    cache: LayerCache,
+    workers: int,
+) -> None:
+    """Narrowest width and closest gap of every drawn copper layer not measured yet, side by side
+    in forked workers; the measured layer is cached unless an edge plot was taken out of it."""
+    todo = [
+        (c, c.data)
+        for c in copper
+        if c.data is not None and c.data.islands is not None and c.data.features is None
+    ]
+    jobs: list[Callable[[], WidthAndGap]] = [
+        functools.partial(measure_layer, data, _spans(c, spans)) for c, data in todo
+    ]
+    costs = [float(shapely.get_num_coordinates(data.islands).sum()) for _, data in todo]
+    for (c, data), features in zip(todo, forks.in_forks(jobs, workers, costs=costs), strict=True):
+        c.data = replace(data, features=features)
+        if c.path not in plotted:
+            cache.put(_measured_key(texts[c.path], _spans(c, spans)), c.data)
 
 
 def _board(result: Analysis, cands: list[Candidate], copper: list[Candidate]) -> None:

@@ -4,8 +4,8 @@ Several CAD tools (and many designers) plot the board edge into every film as a 
 that each film shows where the board is. A fabricator removes it in CAM: left in, it would be a
 copper ring around the board, cut in half by the router. A copper layer carries such a plot when
 thin strokes lying on the board edge follow most of the edge; the plot is then cut out of the
-layer's copper (a band as wide as its pen along the edge) and the finest features are measured
-again without it.
+layer's copper (a band as wide as its pen along the edge) before the finest features are
+measured.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from flyfab.cam import clipping, edges
+from flyfab.cam import clipping
 from flyfab.cam.islands import as_array, polygons
 from flyfab.cam.layerdata import LayerData
 from flyfab.cam.outline import MAX_EDGE_PEN_MM
@@ -53,10 +53,5 @@ def without_edge_plot(data: LayerData, edge: BaseGeometry, pen: float) -> LayerD
     rings = clipping.rings(data.islands)
     kept = polygons(clipping.union(clipping.difference(rings, clipping.rings(as_array([band])))))
     kept = kept[shapely.area(kept) > 1e-6] if len(kept) else kept
-    before = data.features
-    spans = before.spans_below_mm if before is not None else 0.0
-    # Taking the plot away seldom makes anything narrower: search from where the first search found
-    # both (where that was near).
-    found = before is not None and before.width is not None and before.gap is not None
-    start = min(max(0.1, before.searched_mm), 0.4) if before is not None and found else 0.1
-    return replace(data, islands=kept, features=edges.measure(kept, start=start, spans_below=spans or None))
+    # Measured afterwards, like every copper layer (`analyze._measure_copper`).
+    return replace(data, islands=kept, features=None)

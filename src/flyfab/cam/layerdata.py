@@ -249,10 +249,14 @@ def read_layer(
     if area:
         data.islands = image.islands
     if area and measure:
-        data.features = edges.measure(
-            image.islands, start=_search_from(image.strokes), spans_below=spans or None
-        )
+        data.features = measure_layer(data, spans)
     return data
+
+
+def measure_layer(data: LayerData, spans: float = 0.0) -> edges.WidthAndGap:
+    """The layer's narrowest width and closest gap; with `spans`, every width and gap under it too."""
+    assert data.islands is not None
+    return edges.measure(data.islands, start=_search_from(data.strokes), spans_below=spans or None)
 
 
 # Traces are drawn 0.1 mm wide and wider; the search for the narrowest copper starts at once a
