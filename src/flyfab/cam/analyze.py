@@ -291,7 +291,7 @@ def _work(args: Job) -> LayerData:
     # Widths and gaps are measured later, on copper only and once any board edge plotted into
     # it is taken out (`_measure_copper`): the checks of other layers measure what they need.
     path, text, area, _ = args
-    return read_layer(path, "gerber", text, area=area, measure=False)
+    return read_layer(path, "gerber", text, area=area)
 
 
 def _key(job: Job) -> str:

@@ -215,14 +215,11 @@ def read_layer(
     text: str,
     *,
     area: bool = False,
-    spans: float = 0.0,
     siblings: dict[str, str] | None = None,
     reference: Any = None,
-    measure: bool = True,
 ) -> LayerData:
-    """Parse one file and condense it. `area=True` also builds the dark area and, unless `measure`
-    is false, measures its widths and gaps; with `spans`, every width and gap under that many mm is
-    kept too (for design-rule checks)."""
+    """Parse one file and condense it. `area=True` also builds the dark area; its widths and gaps
+    are measured apart (`measure_layer`), once the layer's role and board edge are known."""
     data = LayerData(path, kind)
     if kind == "excellon":
         parsed = parse_excellon(path, text, siblings, reference)
@@ -248,8 +245,6 @@ def read_layer(
     data.flash_sizes = image.flash_sizes
     if area:
         data.islands = image.islands
-    if area and measure:
-        data.features = measure_layer(data, spans)
     return data
 
 
