@@ -39,7 +39,7 @@ from flyfab.cam.intake import IntakeLimits, Skipped, Upload, read_upload
 from flyfab.cam.jobfile import JobFile, read_job
 from flyfab.cam.layerdata import LayerData, copper_area, measure_layer, read_layer
 from flyfab.cam.model import Evidence, Problem, Role, Severity, Source
-from flyfab.cam.outline import Outline, copper_core, find_outline
+from flyfab.cam.outline import FILM_GAP_MM, SNAP_STEPS_MM, Outline, copper_core, find_outline
 from flyfab.cam.parse import coincidence
 from flyfab.cam.sniff import Kind, announces_fab_data, sniff
 from flyfab.cam.stackup import Candidate
@@ -475,7 +475,14 @@ def _choose_outline(cands: list[Candidate], result: Analysis) -> None:
     found_in: list[tuple[tuple[float, ...], Candidate, Outline]] = []
     for c in fallbacks:
         assert c.data is not None
-        found = find_outline(c.data.strokes, copper, dedicated=False, copper_points=points)
+        film = c.role is not None and c.role.type in ("copper", "silkscreen")
+        found = find_outline(
+            c.data.strokes,
+            copper,
+            dedicated=False,
+            copper_points=points,
+            max_gap=FILM_GAP_MM if film else SNAP_STEPS_MM[-1],
+        )
         if found is not None:
             found_in.append((tuple(round(v / 0.05) * 0.05 for v in found.bounds), c, found))
     if found_in:

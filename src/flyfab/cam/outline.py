@@ -29,6 +29,10 @@ from flyfab.cam.image import Stroke
 # Endpoint gaps closed, tried in this order until the contours take up the drawing. Gaps narrower
 # than the pen are invisible on a plot and common in hand-drawn outlines.
 SNAP_STEPS_MM = (0.005, 0.02, 0.1, 0.3, 0.5)
+# A board edge plotted into a film (copper, legend) is the CAD tool's own contour, written in one
+# go and joined to its output resolution; a contour there that closes only over wider gaps is
+# traces or artwork. Hand-drawn edge and mechanical layers get the wider joins.
+FILM_GAP_MM = 0.1
 MAX_EDGE_PEN_MM = 1.0  # strokes wider than this are not board edges
 
 
@@ -182,6 +186,7 @@ def find_outline(
     copper: BaseGeometry | None = None,
     dedicated: bool = True,
     copper_points: NDArray[np.float64] | None = None,
+    max_gap: float = SNAP_STEPS_MM[-1],
 ) -> Outline | None:
     """Find the board in `strokes`.
 
@@ -189,7 +194,8 @@ def find_outline(
     board: the smallest one that holds the copper. `dedicated` says the layer is meant to be the
     board edge; such a layer may still carry a drawing (a fabrication drawing on a mechanical
     layer), which is recognised by how little of it the board's contours explain, and then only
-    contours drawn with the board edge's pen and holding no copper count as cut-outs.
+    contours drawn with the board edge's pen and holding no copper count as cut-outs. Gaps up to
+    `max_gap` are bridged.
     """
     # In a drawing the board edge is drawn with a pen; filled areas there are copper or ink.
     candidates = [
@@ -213,7 +219,7 @@ def find_outline(
         if not paths:
             return None
     best: tuple[tuple[bool, float], Outline] | None = None
-    for tolerance in SNAP_STEPS_MM:
+    for tolerance in (t for t in SNAP_STEPS_MM if t <= max_gap):
         snapped, gap = _snap(paths, tolerance)
         faces = _faces(snapped if dedicated else _prune_dangles(snapped))
         if not faces:
