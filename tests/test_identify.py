@@ -143,3 +143,15 @@ def test_solder_mask_defined_pads_still_tell_mask_from_paste(tmp_path: Path) -> 
     b.mask_expansion = -0.05
     a, roles = run(b, tmp_path, naming="meaningless", x2=False)
     assert_roles(a, roles)
+
+
+def test_a_mask_with_large_openings_is_not_taken_for_a_plane(tmp_path: Path) -> None:
+    """Exposed copper areas (heat spreaders, edge contacts) can leave half a mask layer open, as
+    dark as a ground plane; but a plane joins the holes of its net, while no two holes share a mask
+    opening. Only the content tells here, and the layer count must stay two."""
+    b = example_board()
+    for x0, y0, x1, y1 in [(21, 10.5, 43, 23), (6.5, 1, 19, 8), (19.5, 24.5, 45, 29.5)]:
+        b.region("top_mask", [(x0, y0), (x1, y0), (x1, y1), (x0, y1)])
+    a, roles = run(b, tmp_path, naming="meaningless", x2=False)
+    assert a.board.copper_layers == 2
+    assert_roles(a, roles)

@@ -248,9 +248,11 @@ def _pad_layer(c: Candidate, f: Features, board_bbox: tuple[float, float, float,
             ),
         )
         return True
-    # Copper: a plane or pour (half the board dark), traces running into vias and pads, or traces
-    # and pads joined into nets over the holes. Masks and paste are openings, each on its own.
-    plane = f.area >= 0.5
+    # Copper: a plane or pour (half the board dark) joining holes of its net, traces running into
+    # vias and pads, or traces and pads joined into nets over the holes. Masks and paste are
+    # openings, each on its own: a mask with large openings can be half dark too, but no two holes
+    # share one of them, and neither do they in a drawing's filled artwork.
+    plane = f.area >= 0.5 and f.joined > 0
     into_holes = f.ends_on_holes >= 0.1
     nets = f.cover >= 0.5 and ((f.traces >= 0.3 and f.joined >= 0.5) or s.clear > 0)
     if plane or into_holes or nets:
