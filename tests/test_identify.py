@@ -11,6 +11,7 @@ import pytest
 from flyfab.cam.analyze import Analysis, analyze
 from flyfab.cam.cache import LayerCache
 from flyfab.cam.model import Role, Source
+from flyfab.cam.naming import by_name
 from flyfab.cam.synth import NAMINGS, BoardBuilder, FileRole, example_board
 
 
@@ -155,3 +156,20 @@ def test_a_mask_with_large_openings_is_not_taken_for_a_plane(tmp_path: Path) -> 
     a, roles = run(b, tmp_path, naming="meaningless", x2=False)
     assert a.board.copper_layers == 2
     assert_roles(a, roles)
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "side"),
+    [
+        ("CADCAM Top SMT Paste Mask.GBR", "solderpaste", "top"),
+        ("board_bottom_smd_paste.gbr", "solderpaste", "bottom"),
+        ("CADCAM Mechanical 1.GBR", "other", "none"),
+        ("board-mech_2.gbr", "other", "none"),
+        ("board-mechanical3.gbr", "other", "none"),
+    ],
+)
+def test_names_in_words_read_as_fabs_read_them(name: str, kind: str, side: str) -> None:
+    """Names no tool table lists, in the words fabs ask for: a paste mask called SMT or SMD paste,
+    numbered mechanical layers written with a space or an underscore before the number."""
+    hit = by_name([name])[name]
+    assert (hit.role().type, hit.role().side) == (kind, side)

@@ -1920,12 +1920,12 @@ RULES: tuple[NameRule, ...] = (
     ),
     NameRule(
         "generic",
-        r"(?:.*[_. -])?(?:top|front|f|comp(?:onent)?)[_ -]?(?:solder[_ -]?)?(?:paste|cream|"
-        r"stencil)(?:[_ -]?mask)?\.(?:gbr|ger|gbx|pho|art|phd|spl|gdo|g[a-z0-9]{1,3})",
+        r"(?:.*[_. -])?(?:top|front|f|comp(?:onent)?)[_ -]?(?:sm[dt][_ -]?)?(?:solder[_ -]?)?(?:paste|"
+        r"cream|stencil)(?:[_ -]?mask)?\.(?:gbr|ger|gbx|pho|art|phd|spl|gdo|g[a-z0-9]{1,3})",
         "solderpaste",
         "top",
         specificity=0,
-        note="top paste / toppaste / top cream",
+        note="top paste / toppaste / top cream / top SMT paste mask",
     ),
     NameRule(
         "generic",
@@ -1938,12 +1938,12 @@ RULES: tuple[NameRule, ...] = (
     ),
     NameRule(
         "generic",
-        r"(?:.*[_. -])?(?:bottom|bot|back|b)[_ -]?(?:solder[_ -]?)?(?:paste|cream|"
+        r"(?:.*[_. -])?(?:bottom|bot|back|b)[_ -]?(?:sm[dt][_ -]?)?(?:solder[_ -]?)?(?:paste|cream|"
         r"stencil)(?:[_ -]?mask)?\.(?:gbr|ger|gbx|pho|art|phd|spl|gdo|g[a-z0-9]{1,3})",
         "solderpaste",
         "bottom",
         specificity=0,
-        note="bottom paste / botpaste",
+        note="bottom paste / botpaste / bottom SMT paste mask",
     ),
     NameRule(
         "generic",
@@ -2047,8 +2047,8 @@ RULES: tuple[NameRule, ...] = (
     NameRule(
         "generic",
         r"(?:.*[_. -])?(?:assy|assembly|fab|fabrication|drawing|dwg|notes|keepout|keep[_ -]out|"
-        r"courtyard|glue|adhesive|mechanical\d*|mech\d*|document(?:ation)?)\d*\.(?:gbr|ger|gbx|pho|art|"
-        r"phd|spl|gdo)",
+        r"courtyard|glue|adhesive|mechanical|mech|document(?:ation)?)(?:[_ -]?\d+)?\.(?:gbr|ger|gbx|pho|"
+        r"art|phd|spl|gdo)",
         "other",
         "none",
         specificity=0,
