@@ -265,29 +265,39 @@ PAIR_BUDGET = 12_000_000  # candidate pairs one round may examine (about 1 GB of
 
 
 class _Neighbours:
-    """Edge pairs whose bounding boxes come within a distance: one STRtree, queried per radius."""
+    """Edge pairs whose bounding boxes come within a distance. Each box is grown by half the
+    distance, so two edges are candidates exactly when their grown boxes meet: one set of boxes
+    per distance serves as the tree and as the queries (building boxes costs as much as the query)."""
 
     def __init__(self, edges: Edges) -> None:
-        lo = np.minimum(edges.p1, edges.p2)
-        hi = np.maximum(edges.p1, edges.p2)
-        self.lo, self.hi = lo, hi
-        self.tree = shapely.STRtree(shapely.box(lo[:, 0], lo[:, 1], hi[:, 0], hi[:, 1]))
+        self.lo = np.minimum(edges.p1, edges.p2)
+        self.hi = np.maximum(edges.p1, edges.p2)
+        self._radius: float | None = None
+        self._boxes: NDArray[np.object_] = np.empty(0, dtype=object)
+        self._tree = shapely.STRtree(self._boxes)
 
-    def _grown(self, index: NDArray[np.intp] | slice, radius: float) -> NDArray[np.object_]:
-        lo, hi = self.lo[index] - radius, self.hi[index] + radius
-        boxes: NDArray[np.object_] = shapely.box(lo[:, 0], lo[:, 1], hi[:, 0], hi[:, 1])
-        return boxes
+    def _grown(self, radius: float) -> tuple[shapely.STRtree, NDArray[np.object_]]:
+        if radius != self._radius:
+            # A hair more than half, so that edges exactly `radius` apart (common on a grid) are
+            # candidates whatever the rounding.
+            grow = radius / 2 + 1e-6
+            lo, hi = self.lo - grow, self.hi + grow
+            self._boxes = shapely.box(lo[:, 0], lo[:, 1], hi[:, 0], hi[:, 1])
+            self._tree = shapely.STRtree(self._boxes)
+            self._radius = radius
+        return self._tree, self._boxes
 
     def estimate(self, radius: float) -> float:
         """Expected number of pairs within `radius`, from a sample of edges."""
-        n = len(self.lo)
-        step = max(1, n // 2000)
-        got = self.tree.query(self._grown(slice(None, None, step), radius))
+        tree, boxes = self._grown(radius)
+        step = max(1, len(boxes) // 2000)
+        got = tree.query(boxes[::step])
         return len(got[0]) * step / 2
 
     def pairs(self, radius: float) -> tuple[Ints, Ints]:
-        # Boxes grown by the radius: a superset of the pairs within it, exact distances come later.
-        q, t = self.tree.query(self._grown(slice(None), radius))
+        # A superset of the pairs within the radius: exact distances come later.
+        tree, boxes = self._grown(radius)
+        q, t = tree.query(boxes)
         keep = q < t
         return q[keep].astype(np.intp), t[keep].astype(np.intp)
 
