@@ -73,21 +73,26 @@ def union(parts: list[Ring]) -> Geoms:
 
 def _polygons(tree: Any) -> Geoms:
     """A Clipper poly tree as shapely polygons, built in bulk: shells, their holes, and the
-    islands inside holes as polygons of their own."""
+    islands inside holes as polygons of their own. Each node's points are read once (pyclipr
+    copies them out on every read); shapely closes the rings."""
     coords: list[Ring] = []
     owner: list[int] = []
     todo = list(tree.children)
     shells = 0
     while todo:
         shell = todo.pop()
-        for hole in shell.children:
+        holes = shell.children
+        for hole in holes:
             todo.extend(hole.children)
-        if len(shell.polygon) < 3:
+        outer = shell.polygon
+        if len(outer) < 3:
             continue
-        for path in (shell, *shell.children):
-            ring = path.polygon
+        coords.append(outer)
+        owner.append(shells)
+        for hole in holes:
+            ring = hole.polygon
             if len(ring) >= 3:
-                coords.append(np.vstack([ring, ring[:1]]))
+                coords.append(ring)
                 owner.append(shells)
         shells += 1
     if not coords:
