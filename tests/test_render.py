@@ -218,3 +218,49 @@ def test_large_pictures_skip_the_fine_grid(example: Analysis) -> None:
     assert image.width == wide
     assert _close(_pixel(image, scene, 23.175, 21.0), colors.finish)
     assert _pixel(image, scene, 4.0, 26.0)[3] == 0
+
+
+def test_paints_show_only_within_and_outside_their_shapes() -> None:
+    """A paint shows where its shape and every "within" shape are and no "outside" shape is; a
+    later paint covers an earlier one. Pixels are sampled away from every edge (1 px per mm)."""
+
+    def box(x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
+        return as_array([shapely.box(x0, y0, x1, y1)])
+
+    scene = Scene(
+        name="recipe",
+        bounds=(0.0, 0.0, 10.0, 10.0),
+        shapes={
+            "board": box(0, 0, 10, 10),
+            "hole": box(1, 6, 4, 9),
+            "opening": box(6, 0, 10, 10),
+            "copper": box(3, 1, 9, 5),
+        },
+        paints=[
+            Paint("substrate", "board", "#00ff00", outside=("hole",)),
+            Paint("under mask", "copper", "#0000ff", outside=("opening", "hole")),
+            Paint("finish", "copper", "#ffff00", within=("opening",), outside=("hole",)),
+        ],
+    )
+    pixels = np.asarray(to_image(scene, 10).convert("RGBA"))
+
+    def at(x: float, y: float) -> tuple[int, ...]:
+        return tuple(int(v) for v in pixels[int(10 - y), int(x)])
+
+    assert at(2.5, 7.5) == (0, 0, 0, 0)  # the hole: nothing
+    assert at(0.5, 0.5) == (0, 255, 0, 255)  # bare board
+    assert at(4.5, 2.5) == (0, 0, 255, 255)  # copper under the mask
+    assert at(7.5, 2.5) == (255, 255, 0, 255)  # copper in the opening
+    assert at(7.5, 8.5) == (0, 255, 0, 255)  # an opening without copper shows the board
+
+
+def test_a_scene_of_more_shapes_than_bits_is_refused() -> None:
+    shapes = {f"s{n}": as_array([shapely.box(n, 0, n + 1, 1)]) for n in range(9)}
+    scene = Scene(
+        name="many",
+        bounds=(0.0, 0.0, 10.0, 1.0),
+        shapes=shapes,
+        paints=[Paint(name, name, "#ffffff") for name in shapes],
+    )
+    with pytest.raises(ValueError, match="at most 8 shapes"):
+        to_image(scene, 10)
