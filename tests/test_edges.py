@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import shapely
 
-from flyfab.cam.edges import _Neighbours, edges_of
+from flyfab.cam.edges import _Neighbours, edges_of, nearest_edge
 from flyfab.cam.islands import as_array
 
 
@@ -36,3 +36,18 @@ def test_every_pair_of_edges_within_the_radius_is_a_candidate(radius: float) -> 
     assert expected <= got
     # Candidates are no wider than the radius allows (up to the micrometre of slack).
     assert all(gx[a, b] <= radius + 2e-6 and gy[a, b] <= radius + 2e-6 for a, b in got)
+
+
+def test_nearest_edge_within_each_points_reach_is_exact() -> None:
+    """Edges far from every point are skipped before the search; what is found must still be the
+    exact distance to the nearest edge, or nothing when no edge lies within the point's reach."""
+    islands = as_array(list(shapely.get_parts(shapely.union_all(_scattered_squares(120, 5)))))
+    rng = np.random.default_rng(9)
+    points = rng.uniform(-0.5, 11, size=(400, 2))
+    within = rng.choice([0.05, 0.2, 0.6, 2.0], size=len(points))
+    got = nearest_edge(islands, points, within)
+    boundary = shapely.union_all(shapely.boundary(islands))
+    exact = shapely.distance(shapely.points(points), boundary)
+    expected = np.where(exact < within, exact, np.inf)
+    assert np.isfinite(expected).sum() > 100  # the test reaches edges often
+    assert np.allclose(got, expected, atol=1e-9, equal_nan=False)

@@ -386,33 +386,67 @@ def _under(spans: Spans, below: float) -> Spans:
     return Spans(spans.value[keep], spans.p[keep], spans.q[keep])
 
 
+GRID_CELLS = 4_000_000  # the most cells of the grid that tells which edges may be near a point
+
+
+def _boxes_near(lo: Floats, hi: Floats, points: Floats, reach: Floats) -> NDArray[np.bool_]:
+    """Which boxes [lo, hi] may come within each point's reach of it (a superset): on a grid of
+    cells as wide as the typical reach, the cells each point's reach covers are marked, and a box
+    is kept when a summed-area table finds a marked cell under it."""
+    cell = max(float(np.median(reach)), 1e-3)
+    origin = (points - reach[:, None]).min(axis=0)
+    first = np.floor((points - reach[:, None] - origin) / cell).astype(np.intp)
+    last = np.floor((points + reach[:, None] - origin) / cell).astype(np.intp) + 1
+    shape = last.max(axis=0)
+    if int(shape[0]) * int(shape[1]) > GRID_CELLS:
+        return np.ones(len(lo), dtype=bool)
+    # Each point's square of cells as four corners of a difference grid, summed up.
+    marks = np.zeros((int(shape[0]) + 1, int(shape[1]) + 1), dtype=np.int64)
+    for (i, j), sign in (((first, first), 1), ((last, first), -1), ((first, last), -1), ((last, last), 1)):
+        np.add.at(marks, (i[:, 0], j[:, 1]), sign)
+    covered = marks.cumsum(axis=0).cumsum(axis=1)[:-1, :-1] > 0
+    table = np.zeros((int(shape[0]) + 1, int(shape[1]) + 1), dtype=np.int64)
+    table[1:, 1:] = covered.cumsum(axis=0).cumsum(axis=1)
+    a = np.clip(np.floor((lo - origin) / cell).astype(np.intp), 0, shape)
+    b = np.clip(np.floor((hi - origin) / cell).astype(np.intp) + 1, 0, shape)
+    (a0, a1), (b0, b1) = a.T, b.T
+    count = table[b0, b1] - table[a0, b1] - table[b0, a1] + table[a0, a1]
+    near: NDArray[np.bool_] = count > 0
+    return near
+
+
 def nearest_edge(islands: Geoms, points: Floats, within: Floats) -> Floats:
     """Distance from each point to the nearest copper edge, if closer than its `within`; else inf.
 
     For a point inside copper that is the distance to its own island's boundary (any other island
-    lies beyond it), e.g. the pad edge around a drill hole, found from the edges nearby only: the
-    edges are cut into pieces no longer than the largest reach, and a k-d tree over the pieces'
-    middles finds every piece that may come within reach of a point.
+    lies beyond it), e.g. the pad edge around a drill hole, found from the edges nearby only: edges
+    whose box comes within the largest reach of no point are dropped (a pour's long boundary, far
+    from every hole), the rest are cut into pieces no longer than the typical reach, and a k-d tree
+    over the pieces' middles finds every piece that may come within reach of a point.
     """
     out = np.full(len(points), np.inf)
     edges = edges_of(islands)
     if len(edges) == 0 or len(points) == 0:
         return out
+    near = _boxes_near(np.minimum(edges.p1, edges.p2), np.maximum(edges.p1, edges.p2), points, within)
+    p1, p2 = edges.p1[near], edges.p2[near]
+    if len(p1) == 0:
+        return out
     # Pieces about as long as the typical reach; a point reaching further asks a wider circle.
     step = min(max(float(np.median(within)), 1e-3), 1.0)
-    d = edges.p2 - edges.p1
+    d = p2 - p1
     pieces = np.maximum(1, np.ceil(np.hypot(d[:, 0], d[:, 1]) / step)).astype(np.intp)
     owner = np.repeat(np.arange(len(pieces)), pieces)
     first = np.repeat(np.cumsum(pieces) - pieces, pieces)
     t = (np.arange(len(owner)) - first + 0.5) / pieces[owner]
-    middles = edges.p1[owner] + d[owner] * t[:, None]
+    middles = p1[owner] + d[owner] * t[:, None]
     # Every point of a piece lies within step/2 of its middle.
-    near = cKDTree(middles).query_ball_point(points, within + step / 2)
-    counts = np.fromiter((len(n) for n in near), dtype=np.intp, count=len(near))
+    found = cKDTree(middles).query_ball_point(points, within + step / 2)
+    counts = np.fromiter((len(n) for n in found), dtype=np.intp, count=len(found))
     if counts.sum() == 0:
         return out
     k = np.repeat(np.arange(len(points)), counts)
-    e = owner[np.concatenate([np.asarray(n, dtype=np.intp) for n in near if len(n)])]
-    dist, _, _ = _point_segment(points[k], edges.p1[e], edges.p2[e])
+    e = owner[np.concatenate([np.asarray(n, dtype=np.intp) for n in found if len(n)])]
+    dist, _, _ = _point_segment(points[k], p1[e], p2[e])
     np.minimum.at(out, k, dist)
     return np.where(out < within, out, np.inf)
