@@ -394,9 +394,10 @@ def _boxes_near(lo: Floats, hi: Floats, points: Floats, reach: Floats) -> NDArra
     cells as wide as the typical reach, the cells each point's reach covers are marked, and a box
     is kept when a summed-area table finds a marked cell under it."""
     cell = max(float(np.median(reach)), 1e-3)
-    origin = (points - reach[:, None]).min(axis=0)
-    first = np.floor((points - reach[:, None] - origin) / cell).astype(np.intp)
-    last = np.floor((points + reach[:, None] - origin) / cell).astype(np.intp) + 1
+    grown = reach[:, None] + 1e-6  # a micrometre more, so rounding never drops an edge at the reach
+    origin = (points - grown).min(axis=0)
+    first = np.floor((points - grown - origin) / cell).astype(np.intp)
+    last = np.floor((points + grown - origin) / cell).astype(np.intp) + 1
     shape = last.max(axis=0)
     if int(shape[0]) * int(shape[1]) > GRID_CELLS:
         return np.ones(len(lo), dtype=bool)
