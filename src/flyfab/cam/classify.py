@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
 from flyfab.cam.content import by_drawing
+from flyfab.cam.image import path_lengths
 from flyfab.cam.model import Evidence, Role, Source
 from flyfab.cam.outline import DRAWING_COVERAGE, find_outline
 from flyfab.cam.stackup import Candidate
@@ -128,7 +129,8 @@ def features(c: Candidate, holes: NDArray[np.float64], sizes: NDArray[np.float64
 
 def _lengths(c: Candidate) -> list[float]:
     assert c.data is not None
-    return [float(np.hypot(*np.diff(st.points, axis=0).T).sum()) for st in c.data.strokes]
+    lengths: list[float] = path_lengths([st.points for st in c.data.strokes]).tolist()
+    return lengths
 
 
 def _gerber_drills(cands: list[Candidate], unknown: list[Candidate]) -> None:

@@ -421,9 +421,9 @@ def nearest_edge(islands: Geoms, points: Floats, within: Floats) -> Floats:
 
     For a point inside copper that is the distance to its own island's boundary (any other island
     lies beyond it), e.g. the pad edge around a drill hole, found from the edges nearby only: edges
-    whose box comes within the largest reach of no point are dropped (a pour's long boundary, far
-    from every hole), the rest are cut into pieces no longer than the typical reach, and a k-d tree
-    over the pieces' middles finds every piece that may come within reach of a point.
+    whose box comes within no point's own reach are dropped (a pour's long boundary, far from every
+    hole), the rest are cut into pieces no longer than the typical reach, and a k-d tree over the
+    pieces' middles finds every piece that may come within reach of a point.
     """
     out = np.full(len(points), np.inf)
     edges = edges_of(islands)

@@ -39,6 +39,19 @@ class Stroke:
     region: bool = False  # the contour of a filled region rather than a drawn line
 
 
+def path_lengths(paths: list[NDArray[np.float64]]) -> NDArray[np.float64]:
+    """The drawn length of each path (0 for a path of one point)."""
+    if not paths:
+        return np.zeros(0)
+    sizes = np.array([len(p) for p in paths])
+    owner = np.repeat(np.arange(len(paths)), sizes)
+    steps = np.hypot(*np.diff(np.concatenate(paths), axis=0).T)
+    # Step k joins points k and k + 1; where they belong to two paths it is no step of either.
+    within = owner[1:] == owner[:-1]
+    lengths = np.bincount(owner[:-1][within], weights=steps[within], minlength=len(paths))
+    return lengths.astype(np.float64)
+
+
 @dataclass
 class LayerImage:
     islands: islands.Geoms  # disjoint polygons: the dark area of the file

@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 
 from flyfab.cam import edges, islands
 from flyfab.cam.apertures import to_mm
-from flyfab.cam.image import LayerImage, Stroke, draw
+from flyfab.cam.image import LayerImage, Stroke, draw, path_lengths
 from flyfab.cam.model import Problem
 from flyfab.cam.parse import parse_excellon, parse_gerber
 
@@ -176,13 +176,7 @@ def _stats(layer: Any, image: LayerImage | None, holes: list[Hole] | None = None
     s.bbox = _bbox(image, holes or [])
     if image is not None and image.strokes:
         s.stroke_widths = np.array([st.width for st in image.strokes])
-        counts = np.array([len(st.points) for st in image.strokes])
-        owner = np.repeat(np.arange(len(counts)), counts)
-        seg = np.hypot(*np.diff(np.concatenate([st.points for st in image.strokes]), axis=0).T)
-        # Segment k joins points k and k+1; where they belong to two strokes it is no segment.
-        within = owner[1:] == owner[:-1]
-        lengths = np.bincount(owner[:-1][within], weights=seg[within], minlength=len(counts))
-        s.stroke_lengths = lengths.astype(np.float64)
+        s.stroke_lengths = path_lengths([st.points for st in image.strokes])
     return s
 
 

@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 from shapely.geometry.base import BaseGeometry
 
-from flyfab.cam.image import Stroke
+from flyfab.cam.image import Stroke, path_lengths
 
 # Endpoint gaps closed, tried in this order until the contours take up the drawing. Gaps narrower
 # than the pen are invisible on a plot and common in hand-drawn outlines.
@@ -305,27 +305,13 @@ def _mids(paths: list[NDArray[np.float64]]) -> NDArray[np.float64]:
     return out
 
 
-def _lengths(paths: list[NDArray[np.float64]]) -> NDArray[np.float64]:
-    """Each path's drawn length."""
-    if not paths:
-        return np.zeros(0)
-    sizes = np.array([len(p) for p in paths])
-    points = np.concatenate(paths)
-    steps = np.hypot(*np.diff(points, axis=0).T)
-    # A step from one path's last point to the next path's first is no part of either.
-    ends = np.cumsum(sizes)[:-1] - 1
-    steps[ends] = 0.0
-    out: NDArray[np.float64] = np.add.reduceat(np.r_[steps, 0.0], np.r_[0, np.cumsum(sizes)[:-1]])
-    return np.where(sizes > 1, out, 0.0)
-
-
 def _coverage(paths: list[NDArray[np.float64]], result: Outline) -> float:
     """Share of the drawn length that lies on the board's contours."""
     rings = [shapely.LinearRing(g.exterior.coords) for g in result.exteriors + result.cutouts]
     if not rings:
         return 0.0
     boundary = shapely.union_all(rings)
-    lengths = _lengths(paths)
+    lengths = path_lengths(paths)
     if lengths.sum() <= 0:
         return 1.0
     on = shapely.distance(boundary, shapely.points(_mids(paths))) < 1e-6

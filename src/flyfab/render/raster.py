@@ -72,7 +72,7 @@ class MaskCache:
         self._keep: list[Geoms] = []  # the shapes keyed by id() stay alive while cached
         self._lock = threading.Lock()
 
-    def get(self, geoms: Geoms, canvas: Canvas, value: int = 1) -> Mask:
+    def get(self, geoms: Geoms, canvas: Canvas, value: int) -> Mask:
         key = (id(geoms), value, *canvas.key)
         with self._lock:
             found = self._masks.get(key)
@@ -205,20 +205,20 @@ def _finish(bits: NDArray[np.uint8], table: NDArray[np.uint8], colours: list[RGB
         return _palette_image(bits, np.eye(len(colours), dtype=np.int64), colours, table)
     h, w = bits.shape[0] // k, bits.shape[1] // k
     blocks = _blocks(len(colours), k * k)
-    if blocks is None:  # too many paints for a palette: true colour
-        cells = table[bits[: h * k, : w * k]].reshape(h, k, w, k)
-        mean = np.array(colours, dtype=np.float64)[cells].mean(axis=(1, 3))
-        return Image.fromarray(np.rint(mean).astype(np.uint8), "RGBA")
-    counts, multiset, b = blocks
-    if k == 2:
+    if blocks is not None and k == 2:
         # Two neighbouring fine pixels read as one 16-bit number give both paints in one lookup,
         # already packed: half the lookups, and no per-cell shifting (the slow part at this size).
+        counts, multiset, b = blocks
         pair = np.arange(1 << 16)
         top = table[pair & 0xFF].astype(np.uint16) | table[pair >> 8].astype(np.uint16) << b
         rows = bits[: 2 * h, : 2 * w].view("<u2")
         code = top[rows[0::2]] | top[rows[1::2]] << np.uint16(2 * b)
         return _palette_image(multiset[code], counts, colours)
     cells = table[bits[: h * k, : w * k]].reshape(h, k, w, k)
+    if blocks is None:  # too many paints for a palette: true colour
+        mean = np.array(colours, dtype=np.float64)[cells].mean(axis=(1, 3))
+        return Image.fromarray(np.rint(mean).astype(np.uint8), "RGBA")
+    counts, multiset, b = blocks
     code = np.zeros((h, w), dtype=np.uint16)
     for n, (i, j) in enumerate(itertools.product(range(k), repeat=2)):
         code |= cells[:, i, :, j].astype(np.uint16) << (b * n)
