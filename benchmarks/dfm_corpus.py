@@ -28,15 +28,15 @@ ENV = {**os.environ, "FLYFAB_CACHE_DIR": "off"}
 def _measure(board: str) -> dict[str, Any]:
     from flyfab.cam.analyze import analyze
     from flyfab.cam.cache import LayerCache
-    from flyfab.dfm import DFM_AREAS, check, copper_limit, load_profiles
-    from flyfab.render import render_board
+    from flyfab.dfm import check, copper_limit, load_profiles
+    from flyfab.render import RENDER_AREAS, render_board
 
     profiles = load_profiles()
     started = time.perf_counter()
     a = analyze(
         CORPUS / "boards" / board,
         cache=LayerCache(None),
-        areas=DFM_AREAS | {"solderpaste"},
+        areas=RENDER_AREAS,
         spans=copper_limit(profiles),
     )
     analysed = time.perf_counter()

@@ -24,7 +24,7 @@ from flyfab.cam.cache import LayerCache
 from flyfab.cam.islands import as_array
 from flyfab.cam.synth import BoardBuilder, example_board
 from flyfab.dfm import DFM_AREAS, check, load_profiles
-from flyfab.render import ColorError, palette, render_board
+from flyfab.render import RENDER_AREAS, ColorError, palette, render_board
 from flyfab.render.colors import FINISHES, MASKS, SILKS
 from flyfab.render.raster import Canvas, to_image
 from flyfab.render.scene import Paint, Scene, board_view
@@ -37,7 +37,7 @@ WIDTH = 600
 def _example(tmp: str) -> Analysis:
     folder = Path(tmp) / "example"
     example_board().write(folder)
-    return analyze(folder, cache=LayerCache(None), workers=1, areas=DFM_AREAS | {"solderpaste"})
+    return analyze(folder, cache=LayerCache(None), workers=1, areas=RENDER_AREAS)
 
 
 @pytest.fixture(scope="module")

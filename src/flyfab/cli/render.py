@@ -17,10 +17,7 @@ from flyfab.cli.cam import (
     WorkersOption,
     analyse_and_check,
 )
-from flyfab.dfm import DFM_AREAS
-from flyfab.render import FINISHES, MASKS, SILKS, ColorError, RenderError, palette, render_board
-
-RENDER_AREAS = DFM_AREAS | {"solderpaste"}
+from flyfab.render import FINISHES, MASKS, RENDER_AREAS, SILKS, ColorError, RenderError, palette, render_board
 
 
 @app.command("render")

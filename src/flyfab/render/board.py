@@ -9,11 +9,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flyfab.cam.analyze import Analysis
+from flyfab.dfm import DFM_AREAS
 from flyfab.dfm.checks import DfmReport
 from flyfab.render import raster, svg
 from flyfab.render.colors import Palette, palette
 from flyfab.render.scene import Marker, Scene, board_view, layer_view
 
+# Layer areas an analysis must draw for the pictures and the DFM overlays drawn on them.
+RENDER_AREAS = DFM_AREAS | {"solderpaste"}
 SEVERITY_COLORS = {"error": "#ff3b30", "upgrade": "#ff9500", "warning": "#ffd60a"}
 
 

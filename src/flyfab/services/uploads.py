@@ -22,11 +22,11 @@ from flyfab.cam.analyze import analyze_upload
 from flyfab.cam.intake import IntakeError, IntakeLimits, read_upload_bytes
 from flyfab.cam.model import LAYER_TYPES, PLATINGS, SIDES, Role
 from flyfab.cam.report import to_json
-from flyfab.dfm import DFM_AREAS, check, copper_limit
+from flyfab.dfm import check, copper_limit
 from flyfab.dfm.report import dfm_json
 from flyfab.pricing import BoardFacts
 from flyfab.pricing.from_analysis import board_facts
-from flyfab.render import render_board
+from flyfab.render import RENDER_AREAS, render_board
 from flyfab.services.accounts import Identity
 from flyfab.services.errors import Conflict, Invalid, NotFound, TooLarge
 from flyfab.services.platform import Platform
@@ -35,7 +35,6 @@ from flyfab.store import tables as t
 log = logging.getLogger("flyfab.uploads")
 STATES = ("queued", "running", "done", "failed")
 PICTURE = re.compile(r"^[A-Za-z0-9._-]{1,200}\.(svg|png)$")
-RENDER_AREAS = DFM_AREAS | {"solderpaste"}
 
 
 def _limits(p: Platform) -> IntakeLimits:
