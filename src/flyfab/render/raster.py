@@ -25,7 +25,11 @@ from pathlib import Path
 import numpy as np
 import shapely
 from numpy.typing import NDArray
-from PIL import Image, ImageDraw, ImageFont
+
+# ImagePalette and PngImagePlugin only load: Pillow loads its PNG writer and palette support at
+# the first picture saved; loaded with the renderer, that one-off cost (about 30 ms) stays out of
+# the first board's pictures.
+from PIL import Image, ImageDraw, ImageFont, ImagePalette, PngImagePlugin  # noqa: F401
 
 from flyfab.render.scene import Geoms, Scene
 
@@ -91,9 +95,9 @@ class MaskCache:
 
 def _mask(geoms: Geoms, canvas: Canvas, value: int) -> Mask:
     k = canvas.supersample
-    fine = Image.new("L", (canvas.width * k, canvas.height * k), 0)
     if len(geoms) == 0:
-        return np.zeros((fine.height, fine.width), dtype=np.uint8)
+        return np.zeros((canvas.height * k, canvas.width * k), dtype=np.uint8)
+    fine = Image.new("L", (canvas.width * k, canvas.height * k), 0)
     draw = ImageDraw.Draw(fine)
     x0, _, x1, y1 = canvas.bounds
     s = canvas.scale * k
@@ -145,7 +149,8 @@ def _shape_bits(scene: Scene, names: list[str], canvas: Canvas, masks: MaskCache
     k = canvas.supersample
     bits = np.zeros((canvas.height * k, canvas.width * k), dtype=np.uint8)
     for i, name in enumerate(names):
-        bits |= masks.get(scene.shapes[name], canvas, 1 << i)
+        if len(scene.shapes[name]):  # an empty shape leaves its bit clear everywhere
+            bits |= masks.get(scene.shapes[name], canvas, 1 << i)
     return bits
 
 
@@ -212,8 +217,9 @@ def _finish(bits: NDArray[np.uint8], table: NDArray[np.uint8], colours: list[RGB
         pair = np.arange(1 << 16)
         top = table[pair & 0xFF].astype(np.uint16) | table[pair >> 8].astype(np.uint16) << b
         rows = bits[: 2 * h, : 2 * w].view("<u2")
-        code = top[rows[0::2]] | top[rows[1::2]] << np.uint16(2 * b)
-        return _palette_image(multiset[code], counts, colours)
+        code = np.take(top, rows[0::2])
+        code |= np.take(top << np.uint16(2 * b), rows[1::2])  # the lower row's pair, shifted already
+        return _palette_image(np.take(multiset, code), counts, colours)
     cells = table[bits[: h * k, : w * k]].reshape(h, k, w, k)
     if blocks is None:  # too many paints for a palette: true colour
         mean = np.array(colours, dtype=np.float64)[cells].mean(axis=(1, 3))
