@@ -7,7 +7,7 @@ cost as much as the work. A forked child already has it: only the jobs' results 
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
@@ -19,7 +19,7 @@ def _run(index: int) -> Any:
     return _JOBS[index]()
 
 
-def in_forks(jobs: list[Callable[[], T]], workers: int, costs: list[float] | None = None) -> list[T]:
+def in_forks(jobs: Sequence[Callable[[], T]], workers: int, costs: list[float] | None = None) -> list[T]:
     """The jobs' results, in order; run here when there is nothing to share or no way to fork
     (a single worker, a single job, or a daemonic process, which may not start children).
 

@@ -24,6 +24,7 @@ import numpy as np
 from flyfab.pooling.bounds import Bound
 from flyfab.pooling.model import Mark, Order, Panel, PanelSize, Placement, Process, Rejected
 from flyfab.pooling.nesting import Nesting, Sheet, nest
+from flyfab.pooling.portfolio import nest_on_cores
 from flyfab.pooling.settings import PoolSettings
 
 Progress = Callable[[int, int], None]
@@ -237,7 +238,9 @@ def _pool_group(
     w, h = copies.w + spacing, copies.h + spacing
     tried: list[tuple[float, int, PanelSize, Nesting]] = []
     for size in sizes:
-        nesting = nest(w, h, sheets[size][0], settings.rotation, budget / len(sizes), copies.tier, seed)
+        nesting = nest_on_cores(
+            w, h, sheets[size][0], settings.rotation, budget / len(sizes), copies.tier, seed
+        )
         tried.append((nesting.panels * size.area, nesting.panels, size, nesting))
     _, _, size, nesting = min(tried, key=lambda t: (t[0], t[1]))
     sizes_of = [size] * nesting.panels
