@@ -18,7 +18,7 @@ own seed, the best kept). On this 2-core machine that is two searches side by si
 (c) speed: 2,000 boards pooled, from orders read to panels laid out.
 
 Run: `python -m benchmarks.pooling [--parts a,b,c] [--time-limit S] [--patience S] [--classes 1,2,...]
-[--json]`
+[--rotation both|without|with] [--json]`
 (`nice -n 10` on a shared machine). Results go to docs/benchmarks.md, section "Pooling".
 """
 
@@ -103,11 +103,15 @@ def warm_up() -> None:
 
 
 def part_a(
-    time_limit: float, classes: set[int] | None, log: Any, patience: float | None = None
+    time_limit: float,
+    classes: set[int] | None,
+    log: Any,
+    patience: float | None = None,
+    rotations: tuple[bool, ...] = (False, True),
 ) -> list[ClassTotals]:
     warm_up()
     out = []
-    for rotation in (False, True):
+    for rotation in rotations:
         t = ClassTotals(rotation)
         for n in range(1, 501):
             name, items, W, H = read_class(n)
@@ -257,6 +261,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--patience", type=float, default=None,
                     help="(a): also stop after this many seconds without a bin saved")  # fmt: skip
     ap.add_argument("--classes", default="", help="only these classes in (a), e.g. 1,3,5")
+    ap.add_argument("--rotation", choices=["both", "without", "with"], default="both", help="(a) only")
     ap.add_argument("--streams", type=int, default=5)
     ap.add_argument("--stream-boards", type=int, default=600)
     ap.add_argument("--speed-limit", type=float, default=6.0, help="search seconds in (c)")
@@ -268,7 +273,8 @@ def main(argv: list[str] | None = None) -> None:
     report: dict[str, Any] = {}
     log = open(args.log, "w") if args.log else sys.stderr  # noqa: SIM115, PTH123
     if "a" in parts:
-        totals = part_a(args.time_limit, classes, log, args.patience)
+        rotations = {"both": (False, True), "without": (False,), "with": (True,)}[args.rotation]
+        totals = part_a(args.time_limit, classes, log, args.patience, rotations)
         report["a"] = [
             {
                 "rotation": t.rotation,
