@@ -104,10 +104,10 @@ def nest_on_cores(
     if not found:
         return replace(quick, seconds=time.perf_counter() - started)
     best = min(found, key=lambda r: (r.panels, r.found_at))
-    bound = max((r.bound for r in found), key=lambda b: b.best)
     return replace(
         best,
-        bound=bound if bound.best > quick.bound.best else quick.bound,
+        # Every search starts from the bound computed here and may only raise it (CP-SAT's proofs).
+        bound=max((r.bound for r in found), key=lambda b: b.best),
         seconds=time.perf_counter() - started,
         found_at=best.found_at + forked,
         history=[(t + forked, k) for t, k in best.history],

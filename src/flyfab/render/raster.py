@@ -94,9 +94,8 @@ class MaskCache:
 
 
 def _mask(geoms: Geoms, canvas: Canvas, value: int) -> Mask:
+    assert len(geoms), "an empty shape has no mask: _shape_bits leaves its bit clear"
     k = canvas.supersample
-    if len(geoms) == 0:
-        return np.zeros((canvas.height * k, canvas.width * k), dtype=np.uint8)
     fine = Image.new("L", (canvas.width * k, canvas.height * k), 0)
     draw = ImageDraw.Draw(fine)
     x0, _, x1, y1 = canvas.bounds
