@@ -10,14 +10,15 @@ of every edge. Two kinds of edge pairs are measured:
 - external (gap): edges of two different islands, at their true Euclidean distance, corners
   included, because a fabricator has to etch every gap between separate shapes.
 
-Candidate pairs come from an STRtree over the edges' boxes, searched within a distance that starts
-near the thinnest drawn trace and doubles until both are found, so the exact minimum is found
-without comparing every edge with every other.
+Candidate pairs come from an STRtree over the edges' boxes (or, in long-lived processes, the grid of
+pairs.py), searched within a distance that starts near the thinnest drawn trace and doubles until
+both are found, so the exact minimum is found without comparing every edge with every other.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -262,19 +263,42 @@ class WidthAndGap:
 
 
 PAIR_BUDGET = 12_000_000  # candidate pairs one round may examine (about 1 GB of work arrays)
+_GRID: Callable[[Floats, Floats, float, int], tuple[Ints, Ints] | None] | None = None
+
+
+def load_grid() -> None:
+    """Find candidate edge pairs with the compiled grid of pairs.py from now on, in this process and
+    the processes it forks. Loading numba and the compiled code takes about 1.2 s, so processes
+    that live long (the platform's task workers) do it once when they start; a command that
+    analyses one upload keeps GEOS's STRtree, which needs no loading."""
+    global _GRID
+    from flyfab.cam.pairs import near_pairs
+
+    near_pairs(np.zeros((2, 2)), np.ones((2, 2)), 1.0, 16)  # loads the compiled code now
+    _GRID = near_pairs
+
+
+def unload_grid() -> None:
+    """Back to GEOS's STRtree (for comparing the two)."""
+    global _GRID
+    _GRID = None
 
 
 class _Neighbours:
-    """Edge pairs whose bounding boxes come within a distance. Each box is grown by half the
-    distance, so two edges are candidates exactly when their grown boxes meet: one set of boxes
-    per distance serves as the tree and as the queries (building boxes costs as much as the query)."""
+    """Edge pairs that may come within a distance of each other (a superset of those that do):
+    from the grid once it is loaded, else from an STRtree of the edges' boxes, each grown by half
+    the distance, so two edges are candidates exactly when their grown boxes meet (one set of boxes
+    per distance serves as the tree and as the queries)."""
 
     def __init__(self, edges: Edges) -> None:
+        self.edges = edges
         self.lo = np.minimum(edges.p1, edges.p2)
         self.hi = np.maximum(edges.p1, edges.p2)
         self._radius: float | None = None
         self._boxes: NDArray[np.object_] = np.empty(0, dtype=object)
         self._tree = shapely.STRtree(self._boxes)
+        self._grid = _GRID
+        self._found: dict[float, tuple[Ints, Ints] | None] = {}
 
     def _grown(self, radius: float) -> tuple[shapely.STRtree, NDArray[np.object_]]:
         if radius != self._radius:
@@ -287,15 +311,28 @@ class _Neighbours:
             self._radius = radius
         return self._tree, self._boxes
 
+    def _from_grid(self, radius: float) -> tuple[Ints, Ints] | None:
+        assert self._grid is not None
+        if radius not in self._found:
+            self._found = {radius: self._grid(self.edges.p1, self.edges.p2, radius, PAIR_BUDGET)}
+        return self._found[radius]
+
     def estimate(self, radius: float) -> float:
-        """Expected number of pairs within `radius`, from a sample of edges."""
+        """Number of candidate pairs within `radius`: counted on the grid (inf past the budget),
+        expected from a sample of edges on the STRtree."""
+        if self._grid is not None:
+            found = self._from_grid(radius)
+            return math.inf if found is None else float(len(found[0]))
         tree, boxes = self._grown(radius)
         step = max(1, len(boxes) // 2000)
         got = tree.query(boxes[::step])
         return len(got[0]) * step / 2
 
     def pairs(self, radius: float) -> tuple[Ints, Ints]:
-        # A superset of the pairs within the radius: exact distances come later.
+        found = self._from_grid(radius) if self._grid is not None else None
+        if found is not None:
+            return found
+        # No grid, or past its budget (for callers that do not ask `estimate` first).
         tree, boxes = self._grown(radius)
         q, t = tree.query(boxes)
         keep = q < t

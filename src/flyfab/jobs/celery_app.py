@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import cache
 
 from celery import Celery
+from celery.signals import worker_process_init
 
 from flyfab.config import Settings
 
@@ -21,7 +22,14 @@ def _platform(settings: Settings) -> object:
     return Platform.open(settings)
 
 
+def _prepare(**_: object) -> None:
+    from flyfab.jobs.queue import prepare_analysis
+
+    prepare_analysis()
+
+
 def make_celery(settings: Settings) -> Celery:
+    worker_process_init.connect(_prepare, weak=False)
     app = Celery("flyfab", broker=settings.broker_url)
     app.conf.update(
         task_acks_late=True,
