@@ -132,7 +132,7 @@ def near_pairs(p1: NDArray[np.float64], p2: NDArray[np.float64], distance: float
     # A hair more than half, so that edges exactly `distance` apart (common on a grid) are
     # candidates whatever the rounding.
     grow = distance / 2 + 1e-6
-    extent = np.maximum(np.abs(p2 - p1).max(axis=1), 0.0) + 2 * grow
+    extent = np.abs(p2 - p1).max(axis=1) + 2 * grow
     # Cells about twice a typical edge's box: few cells per box, few boxes per cell.
     cell = max(2.0 * float(np.median(extent)), 4 * grow, 1e-3)
     codes, complete = _grid_pairs(np.ascontiguousarray(p1), np.ascontiguousarray(p2), grow, cell, budget)
