@@ -24,7 +24,7 @@ from flyfab.cam.cache import LayerCache
 from flyfab.cam.islands import as_array
 from flyfab.cam.synth import BoardBuilder, example_board
 from flyfab.dfm import DFM_AREAS, check, load_profiles
-from flyfab.render import RENDER_AREAS, ColorError, palette, render_board
+from flyfab.render import RENDER_AREAS, ColorError, board, palette, raster, render_board
 from flyfab.render.colors import FINISHES, MASKS, SILKS
 from flyfab.render.raster import Canvas, to_image
 from flyfab.render.scene import Paint, Scene, board_view
@@ -136,6 +136,55 @@ def test_every_picture_is_written(example: Analysis, tmp_path: Path) -> None:
         else:
             root = ET.parse(p).getroot()  # well-formed
             assert root.tag.endswith("svg")
+
+
+def test_processes_and_threads_write_the_same_pictures(
+    example: Analysis, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Large boards are drawn in forked processes, small ones on threads: the files must not
+    depend on which (the example board is small; a threshold of 0 makes it large)."""
+    report = check(example, load_profiles())
+    threads = render_board(example, tmp_path / "threads", 300, palette(), report)
+    pids = tmp_path / "pids"
+    real_png = board._Writer.png
+
+    def png(self: board._Writer, picture: board._Picture) -> list[Path]:
+        with pids.open("a") as f:  # from the process that draws it
+            f.write(f"{os.getpid()}\n")
+        return real_png(self, picture)
+
+    monkeypatch.setattr(board._Writer, "png", png)
+    monkeypatch.setattr(board, "FORK_MIN_VERTICES", 0)
+    forked = render_board(example, tmp_path / "forked", 300, palette(), report)
+    drawn_by = {int(line) for line in pids.read_text().split()}
+    assert drawn_by and os.getpid() not in drawn_by
+    assert [p.name for p in forked.all] == [p.name for p in threads.all]
+    for a, b in zip(threads.all, forked.all, strict=True):
+        assert a.read_bytes() == b.read_bytes(), a.name
+
+
+def test_an_overlay_without_markers_is_the_plain_picture(example: Analysis, tmp_path: Path) -> None:
+    report = check(example, load_profiles())
+    top = board_view(example, "top", palette())
+    assert top is not None
+    side_has_markers = bool(board._pictures(example, palette(), report)[0].scene.markers)
+    render_board(example, tmp_path, 300, palette(), report)
+    same = (tmp_path / "dfm-top.png").read_bytes() == (tmp_path / "top.png").read_bytes()
+    assert same != side_has_markers
+
+
+def test_shapes_are_filled_straight_into_the_bit_plane() -> None:
+    """Pillow fills the numpy array's own memory (no copy): a copy would leave the plane blank."""
+    scene = Scene(
+        name="fill",
+        bounds=(0.0, 0.0, 10.0, 10.0),
+        shapes={"a": as_array([shapely.box(0, 0, 5, 10)])},
+        paints=[Paint("a", "a", "#ff0000")],
+        antialias=False,
+    )
+    plane = np.zeros((10, 10), dtype=np.uint8)
+    raster._fill(plane, scene.shapes["a"], Canvas(scene, 10), 4)
+    assert plane[:, :5].min() == 4 and plane[:, 6:].max() == 0
 
 
 def test_dfm_overlay_marks_each_finding(tmp_path: Path) -> None:

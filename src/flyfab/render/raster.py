@@ -9,35 +9,41 @@ paint by paint (shapes filled by Pillow, bits combined by numpy: Pillow's image 
 several times more on masks this size). A block of k × k fine pixels holds a multiset of at most a
 handful of paints, so the finished pixel is one of a few hundred averages at most: the picture is
 written as a palette image of those averages, exact, without blending whole images paint by paint
-and without quantising colours afterwards (both cost several times more). Pillow and numpy release
-the GIL in most of this, so pictures can be drawn on several threads; masks are kept per shape,
-bit and pixel grid, so pictures sharing a shape (the board under every film) draw it once.
+and without quantising colours afterwards (both cost several times more).
+
+Memory is most of the cost on small boards: a picture of 1200 px is 5.8 million fine pixels, and
+every megabyte a fresh process touches for the first time is a page fault. So Pillow fills each
+shape straight into numpy's memory (no copy of the mask), the first shape into the picture's bits
+themselves, and a mask lives only until its bit is set.
 """
 
 from __future__ import annotations
 
+import io
 import itertools
-import threading
-from concurrent.futures import Future
+import zlib
 from functools import cache
-from pathlib import Path
 
 import numpy as np
 import shapely
 from numpy.typing import NDArray
-
-# ImagePalette and PngImagePlugin only load: Pillow loads its PNG writer and palette support at
-# the first picture saved; loaded with the renderer, that one-off cost (about 30 ms) stays out of
-# the first board's pictures.
-from PIL import Image, ImageDraw, ImageFont, ImagePalette, PngImagePlugin  # noqa: F401
+from PIL import Image, ImageDraw, ImageFont, ImagePalette  # noqa: F401  (see preinit below)
 
 from flyfab.render.scene import Geoms, Scene
+
+# Pillow imports its palette support and its five common file format plugins at the first picture
+# saved (`Image.preinit`); imported with the renderer instead, that one-off cost (5 to 30 ms) is
+# paid once per process when it starts, not by the first board drawn.
+Image.preinit()
 
 SUPERSAMPLE = 2
 # Masks are kept a byte per fine pixel; a picture larger than this is drawn without the finer grid
 # (at such sizes a pixel is too small to need anti-aliasing, and memory stays bounded).
 FINE_PIXELS = 64_000_000
 PNG_COMPRESSION = 1  # zlib level: pictures of boards compress well even at the fastest level
+# zlib's run-length strategy: a board picture is long runs of a few colours, which it finds at
+# least as fast as the default strategy, in about half the bytes.
+PNG_STRATEGY = zlib.Z_RLE
 PALETTE = 256  # colours of a palette PNG
 SHAPE_BITS = 8  # shapes of a scene: a bit each in a byte per fine pixel
 Mask = NDArray[np.uint8]  # a shape's value inside it, 0 outside
@@ -67,36 +73,15 @@ class Canvas:
         return np.column_stack([px * self.scale, (y1 - coords[:, 1]) * self.scale])
 
 
-class MaskCache:
-    """Masks of shapes on the fine pixel grid of a canvas, each computed once, also when pictures
-    sharing a shape are drawn on several threads at the same time."""
-
-    def __init__(self) -> None:
-        self._masks: dict[tuple[object, ...], Future[Mask]] = {}
-        self._keep: list[Geoms] = []  # the shapes keyed by id() stay alive while cached
-        self._lock = threading.Lock()
-
-    def get(self, geoms: Geoms, canvas: Canvas, value: int) -> Mask:
-        key = (id(geoms), value, *canvas.key)
-        with self._lock:
-            found = self._masks.get(key)
-            mine = found is None
-            if found is None:
-                found = self._masks[key] = Future()
-                self._keep.append(geoms)
-        if mine:
-            try:
-                found.set_result(_mask(geoms, canvas, value))
-            except BaseException as e:
-                found.set_exception(e)
-                raise
-        return found.result()
-
-
-def _mask(geoms: Geoms, canvas: Canvas, value: int) -> Mask:
-    assert len(geoms), "an empty shape has no mask: _shape_bits leaves its bit clear"
+def _fill(target: Mask, geoms: Geoms, canvas: Canvas, value: int) -> None:
+    """Fill the shape with `value` into `target`, a zeroed fine pixel grid of the canvas."""
     k = canvas.supersample
-    fine = Image.new("L", (canvas.width * k, canvas.height * k), 0)
+    h, w = target.shape
+    # A Pillow image over the array's memory: Pillow maps a contiguous buffer instead of copying
+    # it, and marks such an image read-only only so that it never writes to a caller's bytes
+    # unasked; here writing into them is the point (tests/test_render.py checks that it does).
+    fine = Image.frombuffer("L", (w, h), target, "raw", "L", 0, 1)
+    fine.readonly = False
     draw = ImageDraw.Draw(fine)
     x0, _, x1, y1 = canvas.bounds
     s = canvas.scale * k
@@ -119,8 +104,6 @@ def _mask(geoms: Geoms, canvas: Canvas, value: int) -> Mask:
     for n in np.argsort(rank[owner[ring_ids]], kind="stable"):
         if len(pieces[n]) >= 3:
             draw.polygon(pieces[n].ravel().tolist(), fill=0 if is_hole[ring_ids[n]] else value)
-    mask: Mask = np.asarray(fine)
-    return mask
 
 
 def _paint_table(scene: Scene, names: list[str]) -> tuple[NDArray[np.uint8], list[RGBA]]:
@@ -142,14 +125,25 @@ def _paint_table(scene: Scene, names: list[str]) -> tuple[NDArray[np.uint8], lis
     return table, colours
 
 
-def _shape_bits(scene: Scene, names: list[str], canvas: Canvas, masks: MaskCache) -> NDArray[np.uint8]:
+def _shape_bits(scene: Scene, names: list[str], canvas: Canvas) -> NDArray[np.uint8]:
     """One byte per fine pixel, bit i set inside shape `names[i]`: every paint's condition is then
     a lookup, instead of combining whole masks paint by paint."""
     k = canvas.supersample
     bits = np.zeros((canvas.height * k, canvas.width * k), dtype=np.uint8)
+    scratch: Mask | None = None
     for i, name in enumerate(names):
-        if len(scene.shapes[name]):  # an empty shape leaves its bit clear everywhere
-            bits |= masks.get(scene.shapes[name], canvas, 1 << i)
+        geoms = scene.shapes[name]
+        if not len(geoms):  # an empty shape leaves its bit clear everywhere
+            continue
+        if not i:
+            _fill(bits, geoms, canvas, 1)
+            continue
+        if scratch is None:
+            scratch = np.zeros(bits.shape, dtype=np.uint8)  # calloc: no pages touched yet
+        else:
+            scratch.fill(0)
+        _fill(scratch, geoms, canvas, 1 << i)
+        bits |= scratch
     return bits
 
 
@@ -210,15 +204,7 @@ def _finish(bits: NDArray[np.uint8], table: NDArray[np.uint8], colours: list[RGB
     h, w = bits.shape[0] // k, bits.shape[1] // k
     blocks = _blocks(len(colours), k * k)
     if blocks is not None and k == 2:
-        # Two neighbouring fine pixels read as one 16-bit number give both paints in one lookup,
-        # already packed: half the lookups, and no per-cell shifting (the slow part at this size).
-        counts, multiset, b = blocks
-        pair = np.arange(1 << 16)
-        top = table[pair & 0xFF].astype(np.uint16) | table[pair >> 8].astype(np.uint16) << b
-        rows = bits[: 2 * h, : 2 * w].view("<u2")
-        code = np.take(top, rows[0::2])
-        code |= np.take(top << np.uint16(2 * b), rows[1::2])  # the lower row's pair, shifted already
-        return _palette_image(np.take(multiset, code), counts, colours)
+        return _palette_image(_pairs_to_blocks(bits, table, blocks, h, w), blocks[0], colours)
     cells = table[bits[: h * k, : w * k]].reshape(h, k, w, k)
     if blocks is None:  # too many paints for a palette: true colour
         mean = np.array(colours, dtype=np.float64)[cells].mean(axis=(1, 3))
@@ -230,7 +216,40 @@ def _finish(bits: NDArray[np.uint8], table: NDArray[np.uint8], colours: list[RGB
     return _palette_image(multiset[code], counts, colours)
 
 
-def to_image(scene: Scene, width: int = 1200, masks: MaskCache | None = None) -> Image.Image:
+# Rows of finished pixels per step of `_pairs_to_blocks`: its buffers then stay in the CPU's cache,
+# and the picture's fine bits are read once instead of through temporaries as large as the picture.
+BLOCK_ROWS = 32
+
+
+def _pairs_to_blocks(
+    bits: NDArray[np.uint8],
+    table: NDArray[np.uint8],
+    blocks: tuple[NDArray[np.int64], NDArray[np.uint8], int],
+    h: int,
+    w: int,
+) -> NDArray[np.uint8]:
+    """The palette index of each 2 × 2 block of fine pixels: two neighbouring fine pixels read as
+    one 16-bit number give both paints in one lookup, already packed (half the lookups, and no
+    per-cell shifting, the slow part at this size)."""
+    _, multiset, b = blocks
+    pair = np.arange(1 << 16)
+    upper = table[pair & 0xFF].astype(np.uint16) | table[pair >> 8].astype(np.uint16) << b
+    lower = upper << np.uint16(2 * b)  # the lower row's pair, shifted already
+    rows = bits[: 2 * h, : 2 * w].view("<u2")
+    pixel = np.empty((h, w), dtype=np.uint8)
+    step = min(BLOCK_ROWS, h)
+    code = np.empty((step, w), dtype=np.uint16)
+    second = np.empty((step, w), dtype=np.uint16)
+    for r in range(0, h, step):
+        n = min(step, h - r)
+        np.take(upper, rows[2 * r : 2 * (r + n) : 2], out=code[:n], mode="clip")
+        np.take(lower, rows[2 * r + 1 : 2 * (r + n) : 2], out=second[:n], mode="clip")
+        code[:n] |= second[:n]
+        np.take(multiset, code[:n], out=pixel[r : r + n], mode="clip")
+    return pixel
+
+
+def to_image(scene: Scene, width: int = 1200) -> Image.Image:
     """The scene without its markers (see `with_markers`), as a palette image with an alpha
     channel in its palette (transparent where nothing is painted, unless the scene has a
     background)."""
@@ -240,7 +259,7 @@ def to_image(scene: Scene, width: int = 1200, masks: MaskCache | None = None) ->
         raise ValueError(f"a scene is drawn from at most {SHAPE_BITS} shapes, this one has {len(names)}")
     canvas = Canvas(scene, width)
     table, colours = _paint_table(scene, names)
-    bits = _shape_bits(scene, names, canvas, masks or MaskCache())
+    bits = _shape_bits(scene, names, canvas)
     return _finish(bits, table, colours, canvas.supersample)
 
 
@@ -273,9 +292,12 @@ def with_markers(image: Image.Image, scene: Scene, width: int) -> Image.Image:
     return marked
 
 
-def save_png(image: Image.Image, path: Path) -> None:
-    """Write a PNG; a true-colour picture as a palette image (boards have a handful of colours and
-    their anti-aliased mixes, which a palette holds closely, in a third of the bytes and time)."""
+def png_bytes(image: Image.Image) -> bytes:
+    """The picture as a PNG file's bytes; a true-colour picture as a palette image (boards have a
+    handful of colours and their anti-aliased mixes, which a palette holds closely, in a third of
+    the bytes and time)."""
     if image.mode != "P":
         image = image.quantize(PALETTE, method=Image.Quantize.FASTOCTREE)
-    image.save(path, compress_level=PNG_COMPRESSION)
+    out = io.BytesIO()
+    image.save(out, format="PNG", compress_level=PNG_COMPRESSION, compress_type=PNG_STRATEGY)
+    return out.getvalue()
