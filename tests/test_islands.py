@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
-from flyfab.cam.islands import TILE_POLYGONS, as_array, compose, union_islands
+from flyfab.cam.islands import TILE_POLYGONS, _settled, as_array, compose, union_islands
 
 
 def _hatch_and_rings() -> list[shapely.Geometry]:
@@ -46,3 +46,34 @@ def test_clear_shapes_cut_what_was_drawn_before_them_across_tiles() -> None:
     expected = shapely.union_all(shapes).difference(cut)
     got = shapely.MultiPolygon(list(drawn))
     assert shapely.symmetric_difference(got, expected).area < _grid(expected)
+
+
+def test_islands_inside_their_tiles_are_kept_as_merged_there() -> None:
+    """Pads away from everything else settle in their tile; what straddles tiles or meets a
+    straddler is swept again. Both parts together are the union."""
+    shapes = _hatch_and_rings()
+    settled, rings = _settled(as_array(shapes), as_array([]))
+    assert len(settled) > 0 and len(rings) > 0
+    expected = shapely.union_all(shapes)
+    # A settled island is a whole island of the union: no other part of the layer meets it.
+    for island in settled:
+        assert any(
+            island.equals_exact(part, 1e-6) or island.symmetric_difference(part).area < _grid(part)
+            for part in shapely.get_parts(expected)
+            if part.intersects(island)
+        )
+
+
+def test_a_plane_cut_by_its_clearances_is_the_plain_difference() -> None:
+    """A pour over the whole layer with clear clearances and pads inside them (a power plane): the
+    plane's pieces meet nearly everything, so the layer is swept whole."""
+    rng = np.random.default_rng(5)
+    plane = shapely.box(0, 0, 60, 40)
+    centres = rng.uniform([2, 2], [58, 38], (400, 2))
+    clearances = [shapely.Point(x, y).buffer(0.6, quad_segs=8) for x, y in centres]
+    pads = [shapely.Point(x, y).buffer(0.35, quad_segs=8) for x, y in centres[::2]]
+    drawn = compose([(True, as_array([plane])), (False, as_array(clearances)), (True, as_array(pads))])
+    expected = plane.difference(shapely.union_all(clearances)).union(shapely.union_all(pads))
+    got = shapely.MultiPolygon(list(drawn))
+    assert shapely.symmetric_difference(got, expected).area < _grid(expected)
+    assert len(drawn) == len(shapely.get_parts(expected))

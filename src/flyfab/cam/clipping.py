@@ -52,6 +52,14 @@ def difference(subject: list[Ring], cutters: list[Ring]) -> list[Ring]:
     return out
 
 
+def difference_polygons(subject: list[Ring], cutters: list[Ring]) -> Geoms:
+    """What of `subject` no cutter covers, as disjoint shapely polygons."""
+    clipper = _clipper()
+    clipper.addPaths(subject, pyclipr.Subject)
+    clipper.addPaths(cutters, pyclipr.Clip)
+    return _polygons(clipper.execute2(pyclipr.Difference, pyclipr.FillRule.NonZero))
+
+
 def intersection(subject: list[Ring], clip: list[Ring]) -> Geoms:
     """Where both sets of rings are filled, as disjoint shapely polygons."""
     if not subject or not clip:

@@ -71,25 +71,59 @@ def intersecting_pairs(left: Geoms, right: Geoms) -> tuple[NDArray[np.intp], NDA
 TILE_POLYGONS = 64
 
 
-def _tiled_rings(polys: Geoms) -> list[clipping.Ring]:
+class _Tiles:
+    """The polygons grouped by the square tile that holds the middle of their box."""
+
+    def __init__(self, polys: Geoms) -> None:
+        box = shapely.bounds(polys)
+        middle = (box[:, :2] + box[:, 2:]) / 2
+        self.low = middle.min(axis=0)
+        span = middle.max(axis=0) - self.low
+        # About TILE_POLYGONS per tile if they were spread evenly (also when they lie along a line).
+        share = TILE_POLYGONS / len(polys)
+        self.cell = max(math.sqrt(span[0] * span[1] * share), max(span) * share, 1e-6)
+        self.ij = np.floor((middle - self.low) / self.cell).astype(np.int64)
+        key = self.ij[:, 0] * (int(self.ij[:, 1].max()) + 1) + self.ij[:, 1]
+        order = np.argsort(key, kind="stable")
+        self.groups = np.split(order, np.flatnonzero(np.diff(key[order])) + 1)
+
+    def merged(self, polys: Geoms) -> list[Geoms]:
+        return [clipping.union(clipping.rings(polys[g])) if len(g) > 1 else polys[g] for g in self.groups]
+
+
+def _tile_rings(polys: Geoms) -> list[clipping.Ring]:
     """Rings of the polygons, those whose middles lie in one tile of a grid already merged."""
     if len(polys) < 4 * TILE_POLYGONS:
         return clipping.rings(polys)
-    box = shapely.bounds(polys)
-    middle = (box[:, :2] + box[:, 2:]) / 2
-    low = middle.min(axis=0)
-    span = middle.max(axis=0) - low
-    # About TILE_POLYGONS per tile if they were spread evenly (also when they lie along a line).
-    share = TILE_POLYGONS / len(polys)
-    cell = max(math.sqrt(span[0] * span[1] * share), max(span) * share, 1e-6)
-    ij = np.floor((middle - low) / cell).astype(np.int64)
-    key = ij[:, 0] * (int(ij[:, 1].max()) + 1) + ij[:, 1]
-    order = np.argsort(key, kind="stable")
-    out: list[clipping.Ring] = []
-    for group in np.split(order, np.flatnonzero(np.diff(key[order])) + 1):
-        rings = clipping.rings(polys[group])
-        out.extend(clipping.rings(clipping.union(rings)) if len(group) > 1 else rings)
-    return out
+    return [ring for part in _Tiles(polys).merged(polys) for ring in clipping.rings(part)]
+
+
+def _settled(polys: Geoms, loose: Geoms) -> tuple[Geoms, list[clipping.Ring]]:
+    """The polygons merged tile by tile, in two parts: islands already final, and the rings that
+    still need the sweep over the whole layer.
+
+    A merged polygon strictly inside its tile's rectangle can meet no polygon of another tile but
+    one reaching out of its own tile (tiles' insides are disjoint), so unless it meets such a
+    polygon it is an island as it stands; only what straddles the tiles' borders, and what meets
+    it, is swept again. On a silkscreen or a solder mask that is a fraction of the layer. `loose`
+    polygons, in no tile (shapes cut by clear polarity), go to the sweep with all they meet."""
+    if len(polys) < 4 * TILE_POLYGONS:
+        return as_array([]), clipping.rings(polys) + clipping.rings(loose)
+    tiles = _Tiles(polys)
+    merged = tiles.merged(polys)
+    parts = np.concatenate(merged)
+    lo = np.repeat(
+        tiles.low + tiles.ij[[g[0] for g in tiles.groups]] * tiles.cell, [len(m) for m in merged], axis=0
+    )
+    b = shapely.bounds(parts)
+    inside = np.all((b[:, :2] > lo) & (b[:, 2:] < lo + tiles.cell), axis=1)
+    # Whatever meets a straddling or loose polygon (touching counts) goes to the sweep with it.
+    _, near = shapely.STRtree(parts[inside]).query(
+        np.concatenate([parts[~inside], loose]), predicate="intersects"
+    )
+    swept = ~inside
+    swept[np.flatnonzero(inside)[near]] = True
+    return parts[~swept], clipping.rings(parts[swept]) + clipping.rings(loose)
 
 
 def union_islands(geoms: Geoms) -> Geoms:
@@ -97,7 +131,18 @@ def union_islands(geoms: Geoms) -> Geoms:
     geoms = polygons(geoms)
     if len(geoms) <= 1:
         return geoms
-    return polygons(clipping.union(_tiled_rings(geoms)))
+    settled, rings = _settled(geoms, as_array([]))
+    return polygons(np.concatenate([settled, clipping.union(rings)]))
+
+
+def _spans_half(some: Geoms, every: Geoms) -> bool:
+    """Whether one of `some` has a box as large as half the box of `every` (a plane's pour)."""
+    if len(some) == 0:
+        return False
+    b, whole = shapely.bounds(some), shapely.total_bounds(every)
+    return bool(
+        ((b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])).max() >= (whole[2] - whole[0]) * (whole[3] - whole[1]) / 2
+    )
 
 
 def compose(runs: Sequence[tuple[bool, Geoms]]) -> Geoms:
@@ -128,7 +173,10 @@ def compose(runs: Sequence[tuple[bool, Geoms]]) -> Geoms:
     touched = np.unique(hit_shape)
     kept = np.ones(len(shapes), dtype=bool)
     kept[touched] = False
-    rings = _tiled_rings(shapes[kept])
+    # A plane cut by its clearances meets nearly everything: nothing would settle apart from it.
+    plane = _spans_half(shapes[touched], shapes)
+    cut: list[Geoms] = []
+    cut_rings: list[clipping.Ring] = []
     if len(hit_shape):
         by = np.argsort(hit_shape, kind="stable")
         hit_shape, hit_cut = hit_shape[by], hit_cut[by]
@@ -136,8 +184,15 @@ def compose(runs: Sequence[tuple[bool, Geoms]]) -> Geoms:
         ends = np.r_[starts[1:], len(hit_shape)]
         for s, e in zip(starts, ends, strict=True):
             subject = clipping.rings(shapes[hit_shape[s] : hit_shape[s] + 1])
-            rings.extend(clipping.difference(subject, clipping.rings(cutters[hit_cut[s:e]])))
-    return polygons(clipping.union(rings))
+            cutting = clipping.rings(cutters[hit_cut[s:e]])
+            if plane:
+                cut_rings.extend(clipping.difference(subject, cutting))
+            else:
+                cut.append(clipping.difference_polygons(subject, cutting))
+    if plane:
+        return polygons(clipping.union(_tile_rings(shapes[kept]) + cut_rings))
+    settled, rings = _settled(shapes[kept], np.concatenate(cut) if cut else as_array([]))
+    return polygons(np.concatenate([settled, clipping.union(rings)]))
 
 
 def multipolygon(islands: Geoms) -> BaseGeometry:
