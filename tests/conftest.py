@@ -45,3 +45,14 @@ def _no_user_cache(
     # Tests never read or write the user's layer cache.
     monkeypatch.setenv("FLYFAB_CACHE_DIR", os.environ.get("FLYFAB_TEST_CACHE_DIR", "off"))
     yield
+
+
+@pytest.fixture(autouse=True)
+def _edge_pairs_as_before() -> Iterator[None]:
+    """An analysis of a large upload loads the compiled edge-pair grid for its process; each test
+    starts and ends with whichever way of finding edge pairs was in force before it."""
+    from flyfab.cam import edges
+
+    loaded = edges._GRID
+    yield
+    edges._GRID = loaded

@@ -5,12 +5,14 @@ pair whose boxes come within it)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
 import shapely
 import shapely.affinity
 
+from flyfab.cam.cache import LayerCache
 from flyfab.cam.edges import (
     Spans,
     _Neighbours,
@@ -23,6 +25,7 @@ from flyfab.cam.edges import (
 )
 from flyfab.cam.islands import as_array
 from flyfab.cam.pairs import near_pairs
+from flyfab.cam.synth import example_board
 
 
 def _scattered_squares(n: int, seed: int) -> np.ndarray:
@@ -155,3 +158,28 @@ def test_task_workers_load_the_grid_and_start_without_it(
     prepare_analysis()  # the worker still starts
     assert "no compiler here" in caplog.text
     assert _Neighbours(edges)._grid is None
+
+
+def test_a_large_upload_loads_the_grid_while_its_layers_parse(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from flyfab.cam import analyze as analysis
+    from flyfab.cam import edges as edges_module
+
+    example_board().write(tmp_path / "board")
+    monkeypatch.setattr(analysis, "PARALLEL_MIN_BYTES", 0)  # parse in workers, as large uploads do
+    unload_grid()
+    small = analysis.analyze(tmp_path / "board", cache=LayerCache(None), workers=2)
+    assert not edges_module.grid_loaded()  # far under GRID_MIN_BYTES: the STRtree
+    monkeypatch.setattr(analysis, "GRID_MIN_BYTES", 0)
+    large = analysis.analyze(tmp_path / "board", cache=LayerCache(None), workers=2)
+    assert edges_module.grid_loaded()
+    assert large.features == small.features and small.features
+
+    def broken() -> None:
+        raise RuntimeError("no compiler here")
+
+    unload_grid()
+    monkeypatch.setattr(edges_module, "load_grid", broken)
+    again = analysis.analyze(tmp_path / "board", cache=LayerCache(None), workers=2)
+    assert "no compiler here" in caplog.text and again.features == small.features

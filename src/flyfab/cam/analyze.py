@@ -15,6 +15,7 @@ Nothing here prints or exits: the result is an `Analysis`, problems included.
 from __future__ import annotations
 
 import functools
+import logging
 import multiprocessing
 import os
 import time
@@ -29,7 +30,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from flyfab.cam import drills as drill_summary
-from flyfab.cam import edgeplot, forks, identify, stackup
+from flyfab.cam import edgeplot, edges, forks, identify, stackup
 from flyfab.cam.attributes import Header, read_excellon_header, read_gerber_header
 from flyfab.cam.cache import LayerCache, cache_key, default_cache
 from flyfab.cam.drills import DrillSummary
@@ -44,9 +45,15 @@ from flyfab.cam.parse import coincidence
 from flyfab.cam.sniff import Kind, announces_fab_data, sniff
 from flyfab.cam.stackup import Candidate
 
+log = logging.getLogger(__name__)
+
 # Forked workers start in milliseconds; measured on the corpus, two workers already pay off for
 # 2-layer boards of ~100 kB per layer (benchmarks/analyze_corpus.py).
 PARALLEL_MIN_BYTES = 100_000
+# Uploads of this much Gerber text measure their copper on the compiled grid of edge pairs
+# (`edges.load_grid`), loaded here while the workers parse: about 0.35 s of loading, which the
+# grid saves several times over on boards this large, and which a two-layer board would only pay.
+GRID_MIN_BYTES = 5_000_000
 COPPER_ONLY = frozenset({"copper"})
 
 
@@ -188,11 +195,13 @@ def analyze_upload(
     gerbers = [c for c in cands if c.kind == "gerber"]
     areas = areas | COPPER_ONLY
     wants_area = {c.path: c.role is None or c.role.type in areas for c in gerbers}
+    large = sum(len(texts[c.path]) for c in gerbers) >= GRID_MIN_BYTES
     layers = _read_all(
         [(c.path, texts[c.path], wants_area[c.path], _spans(c, spans)) for c in gerbers],
         cache,
         workers,
         progress,
+        meanwhile=_load_grid if large else None,
     )
     for c in gerbers:
         c.data = layers[c.path]
@@ -265,6 +274,15 @@ def analyze_upload(
     return result
 
 
+def _load_grid() -> None:
+    if edges.grid_loaded():
+        return
+    try:
+        edges.load_grid()
+    except Exception as e:  # the STRtree measures the same, only slower
+        log.warning("edge-pair grid not loaded, this analysis uses the STRtree: %s", e)
+
+
 def _force(cands: list[Candidate], roles: Mapping[str, Role] | None) -> None:
     """Roles the customer set win over all evidence; other files' evidence is read as usual."""
     for c in cands:
@@ -308,8 +326,14 @@ def _workers(workers: int | None) -> int:
 
 
 def _read_all(
-    jobs: list[Job], cache: LayerCache, workers: int | None, progress: Progress
+    jobs: list[Job],
+    cache: LayerCache,
+    workers: int | None,
+    progress: Progress,
+    meanwhile: Callable[[], None] | None = None,
 ) -> dict[str, LayerData]:
+    """The layers parsed (in worker processes when there is enough to share); `meanwhile` runs
+    here while the workers parse."""
     out: dict[str, LayerData] = {}
     todo = []
     for job in jobs:
@@ -336,7 +360,10 @@ def _read_all(
         todo.sort(key=lambda j: len(j[1]) * (1 + 2 * j[2]), reverse=True)
         context = multiprocessing.get_context(os.environ.get("FLYFAB_MP_START", "fork"))
         with ProcessPoolExecutor(max_workers=min(n, len(todo)), mp_context=context) as pool:
-            for job, data in zip(todo, pool.map(_work, todo), strict=True):
+            parsed = pool.map(_work, todo)  # every job is handed out, the workers started, now
+            if meanwhile is not None:
+                meanwhile()
+            for job, data in zip(todo, parsed, strict=True):
                 out[job[0]] = data
                 cache.put(_key(job), data)
                 progress("parse", len(out), total)

@@ -268,14 +268,19 @@ _GRID: Callable[[Floats, Floats, float, int], tuple[Ints, Ints] | None] | None =
 
 def load_grid() -> None:
     """Find candidate edge pairs with the compiled grid of pairs.py from now on, in this process and
-    the processes it forks. Loading numba and the compiled code takes about 1.2 s, so processes
-    that live long (the platform's task workers) do it once when they start; a command that
-    analyses one upload keeps GEOS's STRtree, which needs no loading."""
+    the processes it forks. Loading numba and the compiled code takes about 0.35 s (1.2 s where
+    Python must compile numba's modules again), so processes that live long (the platform's task
+    workers) do it once when they start, and a command that analyses one upload only when the
+    upload is large (`analyze.GRID_MIN_BYTES`); otherwise GEOS's STRtree, which needs no loading."""
     global _GRID
     from flyfab.cam.pairs import near_pairs
 
     near_pairs(np.zeros((2, 2)), np.ones((2, 2)), 1.0, 16)  # loads the compiled code now
     _GRID = near_pairs
+
+
+def grid_loaded() -> bool:
+    return _GRID is not None
 
 
 def unload_grid() -> None:
