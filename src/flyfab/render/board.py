@@ -100,8 +100,8 @@ class _Writer:
 
 
 # Pictures of fewer vertices than this in all are drawn on threads: starting processes costs more
-# than it saves on them (measured on the corpus: threads faster on boards of 5,000 and 50,000
-# vertices, even at 30,000 and 66,000, processes 15 to 40 % faster from 170,000 up).
+# than it saves on them (measured on the corpus: threads as fast or faster on boards of 5,000 to
+# 66,000 vertices, processes 15 to 40 % faster from 170,000 up).
 FORK_MIN_VERTICES = 100_000
 
 

@@ -27,7 +27,7 @@ from functools import cache
 import numpy as np
 import shapely
 from numpy.typing import NDArray
-from PIL import Image, ImageDraw, ImageFont, ImagePalette  # noqa: F401  (see preinit below)
+from PIL import Image, ImageDraw, ImageFont, ImagePalette  # noqa: F401  (loaded now, not at a first picture)
 
 from flyfab.render.scene import Geoms, Scene
 
