@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import shapely
@@ -34,7 +34,6 @@ from flyfab.cam import edgeplot, edges, forks, identify, stackup
 from flyfab.cam.attributes import Header, read_excellon_header, read_gerber_header
 from flyfab.cam.cache import LayerCache, cache_key, default_cache
 from flyfab.cam.drills import DrillSummary
-from flyfab.cam.edges import WidthAndGap
 from flyfab.cam.generator import board_generator, vote
 from flyfab.cam.intake import IntakeLimits, Skipped, Upload, read_upload
 from flyfab.cam.jobfile import JobFile, read_job
@@ -46,6 +45,7 @@ from flyfab.cam.sniff import Kind, announces_fab_data, sniff
 from flyfab.cam.stackup import Candidate
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Forked workers start in milliseconds; measured on the corpus, two workers already pay off for
 # 2-layer boards of ~100 kB per layer (benchmarks/analyze_corpus.py).
@@ -232,9 +232,21 @@ def analyze_upload(
             layers[c.path] = extra[c.path]
 
     ordered_copper = stackup.order_copper(cands)
-    _choose_outline(cands, result)
+    # Copper that stays clear of the outline layer's extent is measured while the board edge is
+    # found, side by side; copper reaching it may have the edge plotted in (a drawing, taken out
+    # first), and is measured once the edge is known. A film found with a plot after all is
+    # measured again without it.
+    early = _clear_of_the_edge(ordered_copper, _edge_layers(cands))
+    measured, edge = _measure_copper(early, spans, _workers(workers), also=_edge_finder(cands))
+    _choose_outline(cands, result, edge)
     plotted = _drop_edge_plots(ordered_copper, result, _workers(workers))
-    _measure_copper(ordered_copper, texts, spans, plotted, cache, _workers(workers))
+    for c in early:
+        if c.path in plotted and c.data is not None:
+            c.data = replace(c.data, features=None)
+    measured |= _measure_copper(ordered_copper, spans, _workers(workers))[0]
+    for c in ordered_copper:
+        if c.path in measured and c.path not in plotted and c.data is not None:
+            cache.put(_measured_key(texts[c.path], _spans(c, spans)), c.data)
     for c in cands:
         if c.data is not None:
             result.problems.extend(c.data.problems)
@@ -448,18 +460,70 @@ def _fallback_kind(c: Candidate) -> int:
     return {"other": 0, "outline": 0, "silkscreen": 1, "copper": 2}.get(c.role.type if c.role else "other", 3)
 
 
-def _choose_outline(cands: list[Candidate], result: Analysis) -> None:
-    """The board edge: the best outline layer; failing that, a closed contour in another layer."""
-    points = _copper_points(cands)
-    copper = copper_core(points) or _copper_extent(cands)
-    edge_layers = sorted(
+@dataclass
+class _EdgeFound:
+    """What `_choose_outline` needs first: where the copper is, and each outline layer's contour."""
+
+    points: np.ndarray[Any, Any]
+    copper: BaseGeometry | None
+    outlines: dict[str, Outline | None]
+
+
+def _edge_layers(cands: list[Candidate]) -> list[Candidate]:
+    return sorted(
         (c for c in cands if c.role is not None and c.role.type == "outline" and c.data is not None),
         key=identify.outline_rank,
     )
+
+
+def _find_edges(cands: list[Candidate]) -> _EdgeFound:
+    points = _copper_points(cands)
+    copper = copper_core(points) or _copper_extent(cands)
+    outlines = {}
+    for c in _edge_layers(cands):
+        assert c.data is not None
+        outlines[c.path] = find_outline(c.data.strokes, copper, dedicated=True, copper_points=points)
+    return _EdgeFound(points, copper, outlines)
+
+
+# Copper ends at least this far inside the outline layer's drawn extent unless it may carry the
+# board edge: a plotted edge reaches that extent but for half the difference of the two pens.
+EDGE_CLEARANCE_MM = 0.2
+
+
+def _clear_of_the_edge(copper: list[Candidate], edge_layers: list[Candidate]) -> list[Candidate]:
+    frame = edge_layers[0].data.stats.bbox if edge_layers and edge_layers[0].data is not None else None
+    if frame is None:
+        return []
+    out = []
+    for c in copper:
+        b = c.data.stats.bbox if c.data is not None else None
+        if b is None:
+            continue
+        inside = (
+            b[0] > frame[0] + EDGE_CLEARANCE_MM
+            and b[1] > frame[1] + EDGE_CLEARANCE_MM
+            and b[2] < frame[2] - EDGE_CLEARANCE_MM
+            and b[3] < frame[3] - EDGE_CLEARANCE_MM
+        )
+        if inside:
+            out.append(c)
+    return out
+
+
+def _edge_finder(cands: list[Candidate]) -> Callable[[], _EdgeFound]:
+    return functools.partial(_find_edges, cands)
+
+
+def _choose_outline(cands: list[Candidate], result: Analysis, edge: _EdgeFound | None = None) -> None:
+    """The board edge: the best outline layer; failing that, a closed contour in another layer.
+    `edge`: the outline layers' contours, found already (`_find_edges`)."""
+    edge = edge if edge is not None else _find_edges(cands)
+    points, copper = edge.points, edge.copper
+    edge_layers = _edge_layers(cands)
     chosen: tuple[Candidate, Outline] | None = None
     for c in edge_layers:
-        assert c.data is not None
-        found = find_outline(c.data.strokes, copper, dedicated=True, copper_points=points)
+        found = edge.outlines[c.path]
         if found is not None and chosen is None:
             chosen = (c, found)
         elif chosen is not None:
@@ -582,28 +646,27 @@ def _drop_edge_plots(copper: list[Candidate], result: Analysis, workers: int) ->
 
 
 def _measure_copper(
-    copper: list[Candidate],
-    texts: dict[str, str],
-    spans: float,
-    plotted: set[str],
-    cache: LayerCache,
-    workers: int,
-) -> None:
+    copper: list[Candidate], spans: float, workers: int, also: Callable[[], T] | None = None
+) -> tuple[set[str], T | None]:
     """Narrowest width and closest gap of every drawn copper layer not measured yet, side by side
-    in forked workers; the measured layer is cached unless an edge plot was taken out of it."""
+    in forked workers, with `also` as one more job beside them; the paths measured, and what
+    `also` returned."""
     todo = [
         (c, c.data)
         for c in copper
         if c.data is not None and c.data.islands is not None and c.data.features is None
     ]
-    jobs: list[Callable[[], WidthAndGap]] = [
+    jobs: list[Callable[[], Any]] = [
         functools.partial(measure_layer, data, _spans(c, spans)) for c, data in todo
     ]
     costs = [float(shapely.get_num_coordinates(data.islands).sum()) for _, data in todo]
-    for (c, data), features in zip(todo, forks.in_forks(jobs, workers, costs=costs), strict=True):
+    if also is not None:
+        jobs.append(also)
+        costs.append(max(costs, default=1.0))  # about as long as the largest layer's: start early
+    done = forks.in_forks(jobs, workers, costs=costs)
+    for (c, data), features in zip(todo, done, strict=False):
         c.data = replace(data, features=features)
-        if c.path not in plotted:
-            cache.put(_measured_key(texts[c.path], _spans(c, spans)), c.data)
+    return {c.path for c, _ in todo}, (done[-1] if also is not None else None)
 
 
 def _board(result: Analysis, cands: list[Candidate], copper: list[Candidate]) -> None:
