@@ -15,7 +15,6 @@ Nothing here prints or exits: the result is an `Analysis`, problems included.
 from __future__ import annotations
 
 import functools
-import logging
 import multiprocessing
 import os
 import time
@@ -44,7 +43,6 @@ from flyfab.cam.parse import coincidence
 from flyfab.cam.sniff import Kind, announces_fab_data, sniff
 from flyfab.cam.stackup import Candidate
 
-log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 # Forked workers start in milliseconds; measured on the corpus, two workers already pay off for
@@ -201,7 +199,7 @@ def analyze_upload(
         cache,
         workers,
         progress,
-        meanwhile=_load_grid if large else None,
+        meanwhile=edges.try_load_grid if large else None,
     )
     for c in gerbers:
         c.data = layers[c.path]
@@ -237,7 +235,9 @@ def analyze_upload(
     # first), and is measured once the edge is known. A film found with a plot after all is
     # measured again without it.
     early = _clear_of_the_edge(ordered_copper, _edge_layers(cands))
-    measured, edge = _measure_copper(early, spans, _workers(workers), also=_edge_finder(cands))
+    finding = functools.partial(_find_edges, cands)
+    measured, edge = _measure_copper(early, spans, _workers(workers), also=finding)
+    assert edge is not None  # `also` was given
     _choose_outline(cands, result, edge)
     plotted = _drop_edge_plots(ordered_copper, result, _workers(workers))
     for c in early:
@@ -284,15 +284,6 @@ def analyze_upload(
     result.problems.sort(key=lambda p: (p.path or "", p.code))
     result.seconds = time.perf_counter() - started
     return result
-
-
-def _load_grid() -> None:
-    if edges.grid_loaded():
-        return
-    try:
-        edges.load_grid()
-    except Exception as e:  # the STRtree measures the same, only slower
-        log.warning("edge-pair grid not loaded, this analysis uses the STRtree: %s", e)
 
 
 def _force(cands: list[Candidate], roles: Mapping[str, Role] | None) -> None:
@@ -511,14 +502,9 @@ def _clear_of_the_edge(copper: list[Candidate], edge_layers: list[Candidate]) ->
     return out
 
 
-def _edge_finder(cands: list[Candidate]) -> Callable[[], _EdgeFound]:
-    return functools.partial(_find_edges, cands)
-
-
-def _choose_outline(cands: list[Candidate], result: Analysis, edge: _EdgeFound | None = None) -> None:
+def _choose_outline(cands: list[Candidate], result: Analysis, edge: _EdgeFound) -> None:
     """The board edge: the best outline layer; failing that, a closed contour in another layer.
     `edge`: the outline layers' contours, found already (`_find_edges`)."""
-    edge = edge if edge is not None else _find_edges(cands)
     points, copper = edge.points, edge.copper
     edge_layers = _edge_layers(cands)
     chosen: tuple[Candidate, Outline] | None = None

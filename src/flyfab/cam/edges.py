@@ -17,6 +17,7 @@ both are found, so the exact minimum is found without comparing every edge with 
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ from scipy.spatial import cKDTree
 
 from flyfab.cam.islands import Geoms
 from flyfab.cam.tolerance import ARC_TOLERANCE_MM, FINE_RADIUS_MM, FINE_TOLERANCE_MM
+
+log = logging.getLogger(__name__)
 
 # Where two polygonised curves meet, chords can leave spikes and slivers up to about one chord
 # error thick that are not in the design; spans thinner than two chord errors are that noise.
@@ -281,6 +284,18 @@ def load_grid() -> None:
 
 def grid_loaded() -> bool:
     return _GRID is not None
+
+
+def try_load_grid() -> None:
+    """`load_grid` unless it is loaded already. A failure is logged, not raised: the STRtree
+    measures the same, only slower, and a worker or an analysis must go on whatever the compiler
+    says."""
+    if grid_loaded():
+        return
+    try:
+        load_grid()
+    except Exception as e:
+        log.warning("edge-pair grid not loaded, edge pairs come from the STRtree: %s", e)
 
 
 def unload_grid() -> None:

@@ -13,9 +13,10 @@ candidates (a pour's outline against everything beside it).
 Why not only a library's spatial index: an STRtree of GEOS boxes (shapely, the default in
 edges.py) gives the same guarantee, but building a GEOS box per edge and walking the tree took 1.95 s
 of CPU of the 3.2 s a 12-layer board's widths and gaps took to measure; this grid, compiled with
-numba, takes 0.69 s. Loading numba and the compiled code costs about 1.2 s once per process, so it
-is used where processes live long: the platform's task workers load it when they start
-(`edges.load_grid`).
+numba, takes 0.69 s. Loading numba and the compiled code costs about 0.35 s once per process (1.2 s
+where Python must compile numba's modules again), so it is used where that pays: the platform's task
+workers load it when they start, and an analysis of a large upload while its layers parse
+(`edges.try_load_grid`, `analyze.GRID_MIN_BYTES`).
 """
 
 from __future__ import annotations

@@ -53,10 +53,7 @@ def prepare_analysis() -> None:
     measures copper faster. Without it (it failed to load) analyses still run, on GEOS's STRtree."""
     from flyfab.cam import edges
 
-    try:
-        edges.load_grid()
-    except Exception as e:  # a worker must start whatever the compiler says
-        log.warning("edge-pair grid not loaded, analyses use the STRtree: %s", e)
+    edges.try_load_grid()
 
 
 def _run(task: str, arg: str) -> None:
