@@ -4,6 +4,7 @@ and the Clipper-based union the same area as GEOS'."""
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ def _gerbers() -> list[Path]:
 
 def _describe(obj: Any) -> tuple[Any, ...]:
     if hasattr(obj, "outline"):
-        return ("region", obj.outline, obj.arc_centers, obj.polarity_dark, obj.unit)
+        return ("region", repr(obj.outline), obj.arc_centers, obj.polarity_dark, obj.unit)
     return (type(obj).__name__, sorted((k, repr(v)) for k, v in vars(obj).items()))
 
 
@@ -132,3 +133,68 @@ def test_numbers_read_as_gerbonara_reads_them(
     for odd in ("+" + digits, digits + ".5", ""):
         assert _outcome(ours, odd) == _outcome(theirs, odd)
     assert type(ours.plain()) is FileSettings and ours.plain() == theirs
+
+
+def _parse_both(text: str) -> tuple[Any, Any]:
+    """(objects, warnings) or the exception type, from gerbonara and from the shortcut."""
+    out: list[Any] = []
+    parsers: list[Callable[[], Any]] = [
+        lambda: GerberFile.from_string(text, filename="x.gbr"),
+        lambda: parse_gerber_text(text, "x.gbr"),
+    ]
+    for parse in parsers:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                layer = parse()
+            except Exception as err:
+                out.append(type(err))
+                continue
+        # Warnings name the line: the shortcut must keep counting lines through the runs it takes.
+        out.append(([_describe(o) for o in layer.objects], [str(w.message) for w in caught]))
+    return out[0], out[1]
+
+
+def _coords(ops: list[str]) -> st.SearchStrategy[str]:
+    return st.builds(
+        lambda x, y, op, sep: f"{x}{y}{op}*{sep}",
+        st.sampled_from(["", "X0", "X-0", "X125", "X-3500", "X0012000", "X+40"]),
+        st.sampled_from(["", "Y0", "Y-0", "Y250", "Y-1750", "Y0009100"]),
+        st.sampled_from(ops),
+        st.sampled_from(["", "\n", "\r\n", " \n"]),
+    )
+
+
+_DRAWN = _coords(["D01", "D1", "D02", "D2", "D03", "D3", "", "G01D01"])
+_REGION = _coords(["D01", "D1", "D02", "D2", "", "G01D01"])
+_BLOCK = st.one_of(
+    st.builds(
+        lambda d, c: d + "".join(c),
+        st.sampled_from(["D10*\n", "D11*\n", "D12*\n", "D13*\n"]),
+        st.lists(_DRAWN, max_size=8),
+    ),
+    st.builds(lambda c: "G36*\n" + "".join(c) + "G37*\n", st.lists(_REGION, max_size=8)),
+    st.sampled_from(
+        ["G01*\n", "G02*\n", "G03*\n", "G75*\n", "X100Y100I50J0D01*\n", "%LPC*%\n", "%LPD*%\n",
+         "G04 a comment*\n", "%SRX2Y1I5.0J0*%\n", "%SR*%\n", "G36*\n", "D03*\n", "G37*\n"]
+    ),
+)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    fs=st.sampled_from(["%FSLAX24Y24*%", "%FSLAX36Y36*%", "%FSTAX24Y24*%", "%FSAX35Y35*%"]),
+    unit=st.sampled_from(["%MOMM*%", "%MOIN*%"]),
+    body=st.lists(_BLOCK, max_size=12),
+)
+def test_statement_runs_as_gerbonara_reads_them(fs: str, unit: str, body: list[str]) -> None:
+    # Runs of coordinate statements, inside and outside regions, among everything that may change
+    # how gerbonara reads them: apertures that draw, that do not (zero size) and macros, arc modes,
+    # polarity, step and repeat, odd number formats, statements it warns about or refuses.
+    head = (
+        f"{fs}\n{unit}\n%ADD10C,0.5*%\n%ADD11R,1X0.5*%\n%ADD12C,0*%\n"
+        "%AMBOX*21,1,1,1,0,0,0*%\n%ADD13BOX*%\nD10*\nX0Y0D02*\n"
+    )
+    text = head + "".join(body) + "M02*\n"
+    theirs, ours = _parse_both(text)
+    assert ours == theirs
