@@ -12,6 +12,7 @@ import pytest
 import shapely
 import shapely.affinity
 
+from flyfab.cam import pairs
 from flyfab.cam.cache import LayerCache
 from flyfab.cam.edges import (
     Spans,
@@ -128,6 +129,25 @@ def test_widths_and_gaps_are_the_same_with_the_grid() -> None:
             return a[np.lexsort(a.T[::-1])]
 
         assert np.array_equal(rows(mine), rows(theirs))
+
+
+@pytest.mark.parametrize("far", [0.0, 5000.0])
+def test_cells_counted_or_sorted_give_the_same_pairs(far: float, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Far apart, most of the grid's cells are empty and its pieces are sorted into cells, not counted.
+    layer = _layer_with_long_diagonals()
+    moved = as_array([shapely.affinity.translate(layer[0], far, far)])
+    islands = np.concatenate([layer, moved]) if far else layer
+    edges = edges_of(islands)
+    found = {}
+    for counting in (0.0, 1e12):
+        monkeypatch.setattr(pairs, "COUNTING_CELLS_PER_ENTRY", counting)
+        got = near_pairs(edges.p1, edges.p2, 0.3, 10_000_000)
+        assert got is not None
+        found[counting] = got
+    assert len(found[0.0][0]) > 100
+    assert np.array_equal(found[0.0][0], found[1e12][0]) and np.array_equal(found[0.0][1], found[1e12][1])
+    codes = found[0.0][0] * len(edges) + found[0.0][1]
+    assert np.all(np.diff(codes) > 0), "sorted, each pair once"
 
 
 def test_the_grid_gives_up_past_its_budget() -> None:
