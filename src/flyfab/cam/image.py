@@ -53,12 +53,25 @@ def path_lengths(paths: list[NDArray[np.float64]]) -> NDArray[np.float64]:
 
 
 @dataclass
+class Tally:
+    """What the file draws, counted while drawing it: objects by kind, those in clear polarity,
+    and every distinct aperture used (for its attributes)."""
+
+    flashes: int = 0
+    lines: int = 0
+    arcs: int = 0
+    regions: int = 0
+    clear: int = 0
+    apertures: list[Any] = field(default_factory=list)
+
+
+@dataclass
 class LayerImage:
     islands: islands.Geoms  # disjoint polygons: the dark area of the file
     strokes: list[Stroke] = field(default_factory=list)
     flash_points: NDArray[np.float64] = field(default_factory=lambda: np.zeros((0, 2)))
     flash_sizes: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
-    region_count: int = 0
+    tally: Tally = field(default_factory=Tally)
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -184,7 +197,8 @@ def draw(gerber: Any, area: bool = True) -> LayerImage:
     strokes: list[Stroke] = []
     flash_pts: list[tuple[float, float]] = []
     flash_sizes: list[float] = []
-    regions = 0
+    used: dict[int, Any] = {}  # id(aperture) -> aperture, every one drawn with
+    lines = arcs = flashes = regions = clear = 0
     problems: list[str] = []
     # The path being drawn: consecutive strokes of one aperture that continue each other become one
     # polyline, buffered once, which is far cheaper than merging thousands of single segments.
@@ -201,6 +215,7 @@ def draw(gerber: Any, area: bool = True) -> LayerImage:
     def template(aperture: Any) -> BaseGeometry:
         key = id(aperture)
         if key not in templates:
+            used[key] = aperture
             shape = aperture_shape(aperture)
             templates[key] = shape
             template_size[key] = min_dimension(shape)
@@ -216,6 +231,8 @@ def draw(gerber: Any, area: bool = True) -> LayerImage:
         key = id(aperture)
         if key not in widths:
             widths[key] = _circle_width(aperture) if aperture is not None else 0.0
+            if aperture is not None:
+                used[key] = aperture
         width = widths[key]
         run = run_for(dark)
         if width is None:
@@ -243,6 +260,8 @@ def draw(gerber: Any, area: bool = True) -> LayerImage:
         if scale is None:
             scale = scales[unit_key] = _unit_scale(obj.unit)
         dark = bool(obj.polarity_dark)
+        if not dark:
+            clear += 1
         kind = type(obj)
         if kind is go.Line or kind is go.Arc:
             start = (obj.x1 * scale, obj.y1 * scale)
@@ -256,8 +275,10 @@ def draw(gerber: Any, area: bool = True) -> LayerImage:
             if not path:
                 path.append(start)
             if kind is go.Line:
+                lines += 1
                 path.append((obj.x2 * scale, obj.y2 * scale))
             else:
+                arcs += 1
                 arc = arc_points(
                     (obj.x1 + obj.cx) * scale,
                     (obj.y1 + obj.cy) * scale,
@@ -272,6 +293,7 @@ def draw(gerber: Any, area: bool = True) -> LayerImage:
             continue
         finish_path()
         if isinstance(obj, go.Flash):
+            flashes += 1
             if obj.aperture is None:
                 continue
             x, y = obj.x * scale, obj.y * scale
@@ -296,12 +318,13 @@ def draw(gerber: Any, area: bool = True) -> LayerImage:
         islands.compose([(run.dark, run.parts(templates)) for run in runs]) if area else islands.as_array([])
     )
 
+    tally = Tally(flashes, lines, arcs, regions, clear, list(used.values()))
     return LayerImage(
         islands=dark_area,
         strokes=strokes,
         flash_points=np.asarray(flash_pts, dtype=np.float64).reshape(-1, 2),
         flash_sizes=np.asarray(flash_sizes, dtype=np.float64),
-        region_count=regions,
+        tally=tally,
         problems=problems,
     )
 

@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 
 from flyfab.cam import edges, islands
 from flyfab.cam.apertures import to_mm
-from flyfab.cam.image import LayerImage, Stroke, draw, path_lengths
+from flyfab.cam.image import LayerImage, Stroke, Tally, draw, path_lengths
 from flyfab.cam.model import Problem
 from flyfab.cam.parse import parse_excellon, parse_gerber
 
@@ -154,22 +154,31 @@ def _bbox(image: LayerImage | None, holes: list[Hole]) -> tuple[float, float, fl
     return float(a[:, 0].min()), float(a[:, 1].min()), float(a[:, 2].max()), float(a[:, 3].max())
 
 
-def _stats(layer: Any, image: LayerImage | None, holes: list[Hole] | None = None) -> Stats:
-    s = Stats()
-    functions: Counter[str] = Counter()
-    seen: set[int] = set()
+def _tally(layer: Any) -> Tally:
+    """What `draw` counts while drawing, for files that are not drawn (drill programs)."""
+    t = Tally()
     kinds: Counter[type] = Counter()
+    used: dict[int, Any] = {}
     for obj in layer.objects:
         kinds[type(obj)] += 1
-        if not obj.polarity_dark:
-            s.clear += 1
+        t.clear += not obj.polarity_dark
         ap = getattr(obj, "aperture", None)
-        if ap is not None and id(ap) not in seen:
-            seen.add(id(ap))
-            for name, value in ap.attrs or ():
-                if name == ".AperFunction" and value:
-                    functions[str(value[0])] += 1
-    s.flashes, s.lines, s.arcs, s.regions = (kinds[go.Flash], kinds[go.Line], kinds[go.Arc], kinds[go.Region])
+        if ap is not None:
+            used.setdefault(id(ap), ap)
+    t.flashes, t.lines, t.arcs, t.regions = (kinds[go.Flash], kinds[go.Line], kinds[go.Arc], kinds[go.Region])
+    t.apertures = list(used.values())
+    return t
+
+
+def _stats(layer: Any, image: LayerImage | None, holes: list[Hole] | None = None) -> Stats:
+    s = Stats()
+    t = image.tally if image is not None else _tally(layer)
+    s.flashes, s.lines, s.arcs, s.regions, s.clear = t.flashes, t.lines, t.arcs, t.regions, t.clear
+    functions: Counter[str] = Counter()
+    for ap in t.apertures:
+        for name, value in ap.attrs or ():
+            if name == ".AperFunction" and value:
+                functions[str(value[0])] += 1
     s.aperture_functions = functions
     unit = getattr(getattr(layer, "import_settings", None), "unit", None)
     s.unit = "inch" if unit is not None and getattr(unit, "shorthand", "") == "in" else "mm"
