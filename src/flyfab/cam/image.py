@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
 from flyfab.cam import islands
-from flyfab.cam.apertures import EMPTY, aperture_shape, to_mm
+from flyfab.cam.apertures import aperture_shape, to_mm
 from flyfab.cam.tolerance import arc_points, circle_quad_segs
 
 
@@ -97,10 +97,10 @@ class _Run:
         )  # quad_segs -> polylines
         self.flashes: dict[int, list[tuple[float, float]]] = defaultdict(list)  # id(aperture) -> points
         self.swept: dict[int, list[NDArray[np.float64]]] = defaultdict(list)  # id(aperture) -> polylines
-        self.shapes: list[BaseGeometry] = []
+        self.contours: list[NDArray[np.float64]] = []  # regions' closed contours
 
     def parts(self, templates: dict[int, BaseGeometry]) -> islands.Geoms:
-        parts: list[Any] = list(self.shapes)
+        parts: list[Any] = list(_region_polygons(self.contours))
         for q, items in self.circles.items():
             a = np.asarray(items)
             parts.extend(shapely.buffer(shapely.points(a[:, :2]), a[:, 2], quad_segs=q))
@@ -156,7 +156,7 @@ def _region_contour(obj: Any, scale: float) -> NDArray[np.float64]:
     if len(outline) < 3:
         return np.zeros((0, 2))
     arcs = obj.arc_centers
-    if not any(a and a[0] is not None for a in arcs):
+    if arcs.count(None) == len(arcs) or not any(a and a[0] is not None for a in arcs):
         pts = np.asarray(outline, dtype=np.float64) * scale
     else:
         chunks: list[Any] = []
@@ -174,19 +174,25 @@ def _region_contour(obj: Any, scale: float) -> NDArray[np.float64]:
                 chunks.append(np.array([[x1 * scale, y1 * scale]]))
         chunks.append(np.array([[outline[-1][0] * scale, outline[-1][1] * scale]]))
         pts = np.vstack(chunks)
-    if not np.array_equal(pts[0], pts[-1]):
+    first, last = pts[0], pts[-1]
+    if first[0] != last[0] or first[1] != last[1]:
         pts = np.vstack([pts, pts[:1]])
     return pts
 
 
-def _region_polygon(pts: NDArray[np.float64]) -> BaseGeometry:
-    if len(pts) < 4:
-        return EMPTY
-    poly = shapely.Polygon(pts)
-    if not poly.is_valid:
-        # Cut-ins make a region touch itself; buffer(0) turns that into a polygon with holes.
-        poly = poly.buffer(0)
-    return poly
+def _region_polygons(contours: list[NDArray[np.float64]]) -> islands.Geoms:
+    """The regions' polygons, built all at once, in order; those without area left out."""
+    contours = [c for c in contours if len(c) >= 4]
+    if not contours:
+        return islands.as_array([])
+    ring_of_point = np.repeat(np.arange(len(contours)), [len(c) for c in contours])
+    polys = shapely.polygons(shapely.linearrings(np.concatenate(contours), indices=ring_of_point))
+    # Cut-ins make a region touch itself; buffer(0) turns that into a polygon with holes.
+    invalid = ~shapely.is_valid(polys)
+    if invalid.any():
+        polys[invalid] = shapely.buffer(polys[invalid], 0)
+    out: islands.Geoms = polys[~shapely.is_empty(polys)]
+    return out
 
 
 def draw(gerber: Any, area: bool = True) -> LayerImage:
@@ -307,9 +313,7 @@ def draw(gerber: Any, area: bool = True) -> LayerImage:
             if len(contour) >= 3:
                 strokes.append(Stroke(contour, 0.0, dark, region=True))
             if area:
-                poly = _region_polygon(contour)
-                if not poly.is_empty:
-                    run_for(dark).shapes.append(poly)
+                run_for(dark).contours.append(contour)
         else:  # pragma: no cover - gerbonara has no other object kinds
             problems.append(f"unknown object {type(obj).__name__} ignored")
     finish_path()
