@@ -33,6 +33,11 @@ def edge_pen(data: LayerData, edge: BaseGeometry) -> float | None:
     band = shapely.buffer(edge, ON_EDGE_MM)
     shapely.prepare(band)
     pens = [s for s in data.strokes if not s.region and len(s.points) >= 2 and 0 < s.width <= MAX_EDGE_PEN_MM]
+    if pens:
+        # A stroke on the edge starts on it: the many that do not are left out before building lines.
+        first = np.array([s.points[0] for s in pens])
+        near = shapely.intersects_xy(band, first[:, 0], first[:, 1])
+        pens = [s for s, n in zip(pens, near, strict=True) if n]
     if not pens:
         return None
     coords = np.concatenate([s.points for s in pens])

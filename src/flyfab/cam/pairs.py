@@ -62,7 +62,7 @@ def _pieces(
 
 # Pieces are grouped by cell with a counting sort (linear, but over every cell of the grid) when the
 # grid has at most this many cells per (cell, piece) entry, else by sorting the entries.
-COUNTING_CELLS_PER_ENTRY = 4
+COUNTING_CELLS_PER_ENTRY = 4.0
 
 
 @njit(cache=True)
