@@ -7,9 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import shapely
 
 from flyfab.cam.analyze import analyze
 from flyfab.cam.cache import LayerCache
+from flyfab.cam.islands import as_array
+from flyfab.cam.layerdata import LayerData
 from flyfab.cam.report import to_json
 from flyfab.cam.synth import example_board
 from flyfab.dfm import DFM_AREAS
@@ -30,6 +33,12 @@ def test_a_board_from_the_disk_cache_reads_as_from_its_files(tmp_path: Path) -> 
     assert _without_timing(to_json(cached)) == _without_timing(to_json(fresh))
     for path, layer in fresh.layers.items():
         again = cached.layers[path]
+        # Islands travel as ragged arrays: the same polygons, holes and vertex order included.
+        if layer.islands is None:
+            assert again.islands is None
+        else:
+            assert again.islands is not None and len(layer.islands) > 0
+            assert shapely.to_wkb(again.islands).tolist() == shapely.to_wkb(layer.islands).tolist()
         assert len(again.strokes) == len(layer.strokes)
         for a, b in zip(layer.strokes, again.strokes, strict=True):
             assert np.array_equal(a.points, b.points)
@@ -43,6 +52,16 @@ def test_a_layer_without_strokes_pickles(tmp_path: Path) -> None:
     assert drills and not drills[0].strokes
     again = pickle.loads(pickle.dumps(drills[0]))
     assert again.strokes == [] and len(again.holes) == len(drills[0].holes)
+
+
+def test_islands_of_any_kind_pickle() -> None:
+    ring = shapely.box(0, 0, 3, 3).difference(shapely.box(1, 1, 2, 2))
+    two = shapely.MultiPolygon([shapely.box(5, 0, 6, 1), shapely.box(7, 0, 8, 1)])
+    for islands in ([], [ring, shapely.box(4, 0, 5, 1)], [ring, two]):
+        layer = LayerData("copper.gbr", "gerber", islands=as_array(islands))
+        again = pickle.loads(pickle.dumps(layer))
+        assert again.islands is not None
+        assert shapely.to_wkb(again.islands).tolist() == shapely.to_wkb(layer.islands).tolist()
 
 
 def test_copper_is_measured_once_and_a_measured_layer_comes_back_measured(

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from flyfab.cam.layerdata import LayerData
 
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 
 
 def cache_key(text: str, area: bool, spans: float = 0.0, measured: bool = True) -> str:
