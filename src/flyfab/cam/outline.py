@@ -82,17 +82,18 @@ def _snap(paths: list[NDArray[np.float64]], tolerance: float) -> tuple[list[NDAr
         return paths, 0.0
     k = min(4, len(ends))
     d, idx = tree.query(ends[loose], k=k, distance_upper_bound=tolerance)
-    bridges = []
-    gap = 0.0
-    for row, end in enumerate(loose):
-        for dist, other in zip(d[row], idx[row], strict=True):
-            # Not itself, not the other end of its own path (that would close a stroke on itself).
-            if not np.isfinite(dist) or other == end or other // 2 == end // 2 or dist == 0:
-                continue
-            bridges.append(np.array([ends[end], ends[other]]))
-            gap = max(gap, float(dist))
-            break
-    return list(paths) + bridges, gap
+    d, idx = d.reshape(len(loose), k), idx.reshape(len(loose), k)
+    # The nearest end that is not itself, nor the other end of its own path (that would close a
+    # stroke on itself).
+    end = loose[:, None]
+    usable = np.isfinite(d) & (idx != end) & (idx // 2 != end // 2) & (d != 0)
+    rows = np.flatnonzero(usable.any(axis=1))
+    if len(rows) == 0:
+        return paths, 0.0
+    first = usable[rows].argmax(axis=1)
+    other = idx[rows, first]
+    bridges = np.stack([ends[loose[rows]], ends[other]], axis=1)
+    return list(paths) + list(bridges), float(d[rows, first].max())
 
 
 def _prune_dangles(paths: list[NDArray[np.float64]]) -> list[NDArray[np.float64]]:
