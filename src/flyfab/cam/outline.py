@@ -169,14 +169,15 @@ def _even_odd(
 
 def _shells(faces: list[shapely.Polygon]) -> list[shapely.Polygon]:
     """Each distinct closed contour as a filled polygon."""
+    if not faces:
+        return []
+    # Every face's exterior and interiors in order, as filled polygons, built and keyed in bulk.
+    shells = shapely.polygons(shapely.get_rings(np.asarray(faces, dtype=object)))
+    shells = shells[shapely.area(shells) > 1e-6]
+    keys = shapely.to_wkb(shapely.normalize(shells), output_dimension=2)
     seen: dict[bytes, shapely.Polygon] = {}
-    for f in faces:
-        for ring in [f.exterior, *f.interiors]:
-            shell = shapely.Polygon(ring)
-            if shell.area <= 1e-6:
-                continue
-            key = shapely.to_wkb(shapely.normalize(shell), output_dimension=2)
-            seen.setdefault(key, shell)
+    for key, shell in zip(keys.tolist(), shells.tolist(), strict=True):
+        seen.setdefault(key, shell)
     # A contour is a shell only if no other face lies on both sides of it in a way that merges them;
     # faces' own exteriors and interiors are exactly the drawn closed contours.
     return list(seen.values())
