@@ -77,3 +77,28 @@ def test_a_plane_cut_by_its_clearances_is_the_plain_difference() -> None:
     got = shapely.MultiPolygon(list(drawn))
     assert shapely.symmetric_difference(got, expected).area < _grid(expected)
     assert len(drawn) == len(shapely.get_parts(expected))
+
+
+def test_a_plane_with_many_shapes_merged_tile_by_tile_is_the_plain_result() -> None:
+    """Enough shapes beside the plane to be merged tile by tile before the sweep, each in its own
+    clearance so that every one shows: pairs of overlapping pads, rings with a hole (whose two
+    rings must stay together), a shape alone in its tile."""
+    rng = np.random.default_rng(11)
+    plane = shapely.box(0, 0, 80, 50)
+    centres = rng.uniform([2, 2], [60, 48], (700, 2))
+    clearances = [shapely.Point(x, y).buffer(1.0, quad_segs=8) for x, y in centres]
+    pads = [shapely.Point(x + dx, y).buffer(0.3, quad_segs=8) for x, y in centres[:600] for dx in (-0.1, 0.1)]
+    annuli = [
+        shapely.Point(x, y).buffer(0.8, quad_segs=8).difference(shapely.Point(x, y).buffer(0.4, quad_segs=8))
+        for x, y in centres[600:]
+    ]
+    lonely = shapely.Point(77, 3).buffer(0.5).difference(shapely.Point(77, 3).buffer(0.2))  # alone in a tile
+    clearances.append(shapely.Point(77, 3).buffer(1.0))
+    later = as_array([*pads, *annuli, lonely])
+    assert len(later) >= 4 * TILE_POLYGONS
+    drawn = compose([(True, as_array([plane])), (False, as_array(clearances)), (True, later)])
+    expected = plane.difference(shapely.union_all(clearances)).union(shapely.union_all(later))
+    got = shapely.MultiPolygon(list(drawn))
+    assert shapely.symmetric_difference(got, expected).area < _grid(expected)
+    assert len(drawn) == len(shapely.get_parts(expected))
+    assert sum(len(p.interiors) for p in drawn) == sum(len(p.interiors) for p in shapely.get_parts(expected))

@@ -29,12 +29,19 @@ def rings(polys: Geoms) -> list[Ring]:
     """Every ring of the polygons, shells counter-clockwise and holes clockwise."""
     polys = shapely.get_parts(polys)  # a MultiPolygon's rings are those of its parts
     polys = polys[shapely.get_type_id(polys) == 3]
+    return owned_rings(polys)[0]
+
+
+def owned_rings(polys: Geoms) -> tuple[list[Ring], NDArray[np.intp]]:
+    """Every ring of the polygons (single polygons), oriented as `rings` does, and the index of the
+    polygon each belongs to."""
     if len(polys) == 0:
-        return []
+        return [], np.zeros(0, dtype=np.intp)
     oriented = shapely.orient_polygons(polys)
-    coords, ring = shapely.get_coordinates(shapely.get_rings(oriented), return_index=True)
+    each, owner = shapely.get_rings(oriented, return_index=True)
+    coords, ring = shapely.get_coordinates(each, return_index=True)
     cuts = np.flatnonzero(np.diff(ring)) + 1
-    return np.split(coords, cuts)
+    return np.split(coords, cuts), owner
 
 
 def _clipper() -> Any:
@@ -68,6 +75,16 @@ def intersection(subject: list[Ring], clip: list[Ring]) -> Geoms:
     clipper.addPaths(subject, pyclipr.Subject)
     clipper.addPaths(clip, pyclipr.Clip)
     return _polygons(clipper.execute2(pyclipr.Intersection, pyclipr.FillRule.NonZero))
+
+
+def union_rings(parts: list[Ring]) -> list[Ring]:
+    """The union of oriented rings as oriented rings (for a further union: no polygons built)."""
+    if not parts:
+        return []
+    clipper = _clipper()
+    clipper.addPaths(parts, pyclipr.Subject)
+    out: list[Ring] = clipper.execute(pyclipr.Union, pyclipr.FillRule.NonZero)
+    return out
 
 
 def union(parts: list[Ring]) -> Geoms:

@@ -92,10 +92,22 @@ class _Tiles:
 
 
 def _tile_rings(polys: Geoms) -> list[clipping.Ring]:
-    """Rings of the polygons, those whose middles lie in one tile of a grid already merged."""
+    """Rings of the (single) polygons, those whose middles lie in one tile of a grid already
+    merged: ring to ring, with no polygons built in between."""
     if len(polys) < 4 * TILE_POLYGONS:
         return clipping.rings(polys)
-    return [ring for part in _Tiles(polys).merged(polys) for ring in clipping.rings(part)]
+    all_rings, owner = clipping.owned_rings(polys)
+    tile = np.empty(len(polys), dtype=np.intp)
+    for k, g in enumerate(_Tiles(polys).groups):
+        tile[g] = k
+    by_tile = np.argsort(tile[owner], kind="stable")
+    bounds = np.flatnonzero(np.diff(tile[owner][by_tile])) + 1
+    out: list[clipping.Ring] = []
+    for group in np.split(by_tile, bounds):
+        ring_group = [all_rings[r] for r in group]
+        single = owner[group[0]] == owner[group[-1]]  # one polygon alone in its tile
+        out.extend(ring_group if single else clipping.union_rings(ring_group))
+    return out
 
 
 def _settled(polys: Geoms, loose: Geoms) -> tuple[Geoms, list[clipping.Ring]]:
