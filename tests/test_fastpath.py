@@ -165,8 +165,8 @@ def _coords(ops: list[str]) -> st.SearchStrategy[str]:
     )
 
 
-_DRAWN = _coords(["D01", "D1", "D02", "D2", "D03", "D3", "", "G01D01"])
-_REGION = _coords(["D01", "D1", "D02", "D2", "", "G01D01"])
+_DRAWN = _coords(["D01", "D1", "D02", "D2", "D03", "D3", "", "G01D01", "G01D02", "G01D03"])
+_REGION = _coords(["D01", "D1", "D02", "D2", "", "G01D01", "G01D02"])
 _BLOCK = st.one_of(
     st.builds(
         lambda d, c: d + "".join(c),

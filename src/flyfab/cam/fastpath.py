@@ -25,10 +25,9 @@ zeros (`_divisor`), by far the most common. The layer keeps a plain `FileSetting
 
 from __future__ import annotations
 
-import copy
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import fields
 from typing import Any
 
@@ -38,6 +37,7 @@ from gerbonara.rs274x import GerberFile, GerberParser
 from gerbonara.utils import InterpMode
 
 _IDENTITY = (1, 0, 0, 1)
+Step = tuple[float, float, float, float, str]  # a statement's point before, point after, operation
 
 _STATEMENT = re.compile(r"G04.*?\*\s*|%.*?%\s*|[^*%]*\*\s*", re.DOTALL)  # gerbonara's statement split
 
@@ -50,7 +50,7 @@ def _run(ops: str) -> re.Pattern[str]:
 
 
 # Runs of coordinate statements of only those operations that may go without gerbonara's checks
-# here and now (`_operations`, `_region_operations`).
+# here and now (`_operations`).
 _RUNS = {ops: _run(ops) for ops in ("2", "23", "123")}
 _REGION_RUNS = {ops: _run(ops) for ops in ("1", "12")}
 _OPERATION = re.compile(r"(?:X(-?\d+))?(?:Y(-?\d+))?D0?([123])")
@@ -109,16 +109,17 @@ class _Parser(GerberParser):  # type: ignore[misc]
 
     def _split_commands(self, data: str) -> Iterator[str]:
         """gerbonara's statements one by one, as its own splitter yields them, but for runs of
-        plain coordinate statements, which are taken here (`_region_run`, `_plain_run`) where
+        plain coordinate statements, which are taken here (`_region_steps`, `_plain_steps`) where
         nothing in them needs gerbonara's checks."""
         self.lineno = 1
         pos, end = 0, len(data)
         while pos < end:
             in_region = self.current_region is not None
-            ops = self._region_operations() if in_region else self._operations()
+            # Runs read their numbers with `_divisor`: only formats that omit leading zeros.
+            ops = self._operations() if self.file_settings._divisor is not None else ""
             run = (_REGION_RUNS if in_region else _RUNS)[ops].match(data, pos) if ops else None
             if run is not None:
-                (self._region_run if in_region else self._plain_run)(run[0])
+                (self._region_steps if in_region else self._plain_steps)(self._steps(run[0]))
                 self.lineno += run[0].count("\n")
                 pos = run.end()
                 continue
@@ -136,45 +137,35 @@ class _Parser(GerberParser):  # type: ignore[misc]
         self.lineno = 0
         self.line = ""
 
-    def _region_operations(self) -> str:
-        """The operations `_region_run` may do here and now, as a key of `_REGION_RUNS`: vertices
-        where `_region_vertex` would take them, and D02 where the next region has the same unit."""
-        region = self.current_region
+    def _operations(self) -> str:
+        """The operations gerbonara would do here and now without a check, as a key of `_RUNS`
+        outside regions ('' if none): D01 lines (linear, with an aperture gerbonara draws without a
+        word, `_draws`), D02 moves and D03 flashes (with whatever aperture is selected); and of
+        `_REGION_RUNS` inside regions: vertices where the image adds no transformation, and D02
+        where the next region has the same unit."""
         gs = self.graphics_state
+        if gs.point is None or gs.unit is None:
+            return ""
+        region = self.current_region
+        if region is None:
+            if gs._mat is None or self.step_repeat_objects:
+                return ""
+            if gs.aperture is None:
+                return "2"
+            if gs.interpolation_mode is InterpMode.LINEAR and self._draws(gs.aperture):
+                return "123"
+            return "23"
         if (
-            region is None
-            or gs.point is None
-            or gs.unit is None
-            or gs.interpolation_mode is not InterpMode.LINEAR
+            gs.interpolation_mode is not InterpMode.LINEAR
             or region.unit is not gs.unit
             or gs._mat != _IDENTITY
             or gs.image_offset != (0, 0)
             or any(math.copysign(1.0, v) < 0 for v in gs.image_offset)
-            or self.file_settings._divisor is None
         ):
             return ""
         return "12" if self.file_settings.unit is gs.unit else "1"
 
-    def _operations(self) -> str:
-        """The operations `_outside_region` may do here and now, as a key of `_RUNS` ('' if none)."""
-        gs = self.graphics_state
-        if (
-            gs.point is None
-            or gs.unit is None
-            or gs._mat is None
-            or self.step_repeat_objects
-            or self.file_settings._divisor is None
-        ):
-            return ""
-        # A flash is made with whatever aperture is selected; a line only with one that gerbonara
-        # draws without a word (`_draws`).
-        if gs.aperture is None:
-            return "2"
-        if gs.interpolation_mode is InterpMode.LINEAR and self._draws(gs.aperture):
-            return "123"
-        return "23"
-
-    def _steps(self, text: str) -> Iterator[tuple[float, float, float, float, str]]:
+    def _steps(self, text: str) -> Iterator[Step]:
         """Each statement of a run as the point before it, the point after it and its operation;
         once all are taken, the graphics state's point and last operation are the run's last."""
         divisor = self.file_settings._divisor
@@ -191,14 +182,15 @@ class _Parser(GerberParser):  # type: ignore[misc]
         gs.point = (px, py)
         self.last_operation = op
 
-    def _plain_run(self, text: str) -> None:
-        """D01, D02 and D03 statements in a row outside regions, as `_outside_region` does them."""
+    def _plain_steps(self, steps: Iterable[Step]) -> None:
+        """D01 lines, D02 moves and D03 flashes outside regions, as gerbonara's graphics state
+        does them."""
         gs = self.graphics_state
         a, b, c, d = gs._mat
         ox, oy = gs.image_offset
         aperture, dark, unit, attrs = gs.aperture, gs._polarity_dark, gs.unit, gs.object_attrs
         objects = self.target.objects
-        for qx, qy, px, py, op in self._steps(text):
+        for qx, qy, px, py, op in steps:
             if op == "2":
                 continue
             ex, ey = a * px + b * py + ox, c * px + d * py + oy
@@ -210,13 +202,13 @@ class _Parser(GerberParser):  # type: ignore[misc]
             else:
                 objects.append(go.Flash(ex, ey, aperture, polarity_dark=dark, unit=unit, attrs=attrs.copy()))
 
-    def _region_run(self, text: str) -> None:
-        """Region statements in a row: vertices as `_region_vertex` takes them one by one, and
-        D02, which closes the region's outline and starts the next, as gerbonara does it."""
+    def _region_steps(self, steps: Iterable[Step]) -> None:
+        """Linear D01 vertices inside a region, which join its outline, and D02, which closes the
+        outline and starts the next region, as gerbonara does them."""
         gs = self.graphics_state
         region = self.current_region
         outline, centres = region.outline, region.arc_centers
-        for qx, qy, px, py, op in self._steps(text):
+        for qx, qy, px, py, op in steps:
             if op == "1":
                 # gerbonara maps points to the image, which here adds nothing but turns -0.0 into 0.0.
                 if not outline:
@@ -230,40 +222,20 @@ class _Parser(GerberParser):  # type: ignore[misc]
         self.current_region = region
 
     def _parse_coord(self, match: Any) -> None:
+        """A single coordinate statement: where it is plain (`_operations`), taken as runs are,
+        with its numbers read by the file's settings (any format); else gerbonara's way."""
         interp, x_s, x, y_s, y, i, _, j, _, op = match.groups()
         gs = self.graphics_state
-        if (
-            op in ("1", "2", "3")
-            and i is None
-            and j is None
-            and (interp is None or interp == "G01")
-            and (x or y)
-            and gs.point is not None
-            and gs.unit is not None
-        ):
-            region = self.current_region
+        if op in ("1", "2", "3") and i is None and j is None and interp in (None, "G01") and (x or y):
             if interp is not None:
                 gs.interpolation_mode = InterpMode.LINEAR
-            linear = gs.interpolation_mode is InterpMode.LINEAR
-            if region is not None:
-                if (
-                    op == "1"
-                    and linear
-                    and region.unit is gs.unit
-                    and gs._mat == _IDENTITY
-                    and gs.image_offset == (0, 0)
-                ):
-                    self._region_vertex(x_s, x, y_s, y)
-                    return
-            elif (
-                gs._mat is not None
-                and not self.step_repeat_objects
-                and (
-                    op == "2"
-                    or (gs.aperture is not None and self._draws(gs.aperture) and (op == "3" or linear))
-                )
-            ):
-                self._outside_region(op, x_s, x, y_s, y)
+            if op in self._operations():
+                old = gs.point
+                new = self._point(x_s, x, y_s, y)
+                step = [(*old, *new, op)]
+                (self._region_steps if self.current_region is not None else self._plain_steps)(step)
+                gs.point = new
+                self.last_operation = op
                 return
         super()._parse_coord(match)
 
@@ -273,18 +245,6 @@ class _Parser(GerberParser):  # type: ignore[misc]
         nx = old[0] if x is None else (-value(x) if x_s else value(x))
         ny = old[1] if y is None else (-value(y) if y_s else value(y))
         return nx, ny
-
-    def _region_vertex(self, x_s: str | None, x: str | None, y_s: str | None, y: str | None) -> None:
-        """A linear D01 inside a region: the point joins the region's outline."""
-        gs = self.graphics_state
-        old = gs.point
-        gs.point = self._point(x_s, x, y_s, y)
-        self.last_operation = "1"
-        outline = self.current_region.outline
-        if not outline:
-            outline.append(gs.map_coord(*old))
-        outline.append(gs.map_coord(*gs.point))
-        self.current_region.arc_centers.append(None)
 
     def _draws(self, aperture: Any) -> bool:
         """Whether gerbonara draws a line with this aperture without a word: not one of zero size
@@ -297,31 +257,6 @@ class _Parser(GerberParser):  # type: ignore[misc]
                 wide = False
             known = self._drawable[id(aperture)] = (aperture, wide)
         return known[1]
-
-    def _outside_region(
-        self, op: str, x_s: str | None, x: str | None, y_s: str | None, y: str | None
-    ) -> None:
-        """D01 (linear), D02 or D03 outside a region, as gerbonara's graphics state does them."""
-        gs = self.graphics_state
-        old = gs.point
-        gs.point = self._point(x_s, x, y_s, y)
-        self.last_operation = op
-        if op == "2":
-            return
-        a, b, c, d = gs._mat
-        ox, oy = gs.image_offset
-        px, py = gs.point
-        end = (a * px + b * py + ox, c * px + d * py + oy)
-        attrs = copy.copy(gs.object_attrs)
-        if op == "1":
-            qx, qy = old
-            start = (a * qx + b * qy + ox, c * qx + d * qy + oy)
-            obj: Any = go.Line(
-                *start, *end, gs.aperture, polarity_dark=gs._polarity_dark, unit=gs.unit, attrs=attrs
-            )
-        else:
-            obj = go.Flash(*end, gs.aperture, polarity_dark=gs._polarity_dark, unit=gs.unit, attrs=attrs)
-        self.target.objects.append(obj)
 
 
 def parse_gerber_text(text: str, filename: str | None = None) -> Any:
