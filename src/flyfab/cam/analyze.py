@@ -232,17 +232,14 @@ def analyze_upload(
     ordered_copper = stackup.order_copper(cands)
     # Copper that stays clear of the outline layer's extent is measured while the board edge is
     # found, side by side; copper reaching it may have the edge plotted in (a drawing, taken out
-    # first), and is measured once the edge is known. A film found with a plot after all is
-    # measured again without it.
+    # first), and is measured once the edge is known. A film found with a plot after all comes
+    # back from `_drop_edge_plots` unmeasured, and is measured again without it.
     early = _clear_of_the_edge(ordered_copper, _edge_layers(cands))
     finding = functools.partial(_find_edges, cands)
     measured, edge = _measure_copper(early, spans, _workers(workers), also=finding)
     assert edge is not None  # `also` was given
     _choose_outline(cands, result, edge)
     plotted = _drop_edge_plots(ordered_copper, result, _workers(workers))
-    for c in early:
-        if c.path in plotted and c.data is not None:
-            c.data = replace(c.data, features=None)
     measured |= _measure_copper(ordered_copper, spans, _workers(workers))[0]
     for c in ordered_copper:
         if c.path in measured and c.path not in plotted and c.data is not None:
@@ -603,8 +600,8 @@ def _choose_outline(cands: list[Candidate], result: Analysis, edge: _EdgeFound) 
 
 
 def _drop_edge_plots(copper: list[Candidate], result: Analysis, workers: int) -> set[str]:
-    """Take the board outline out of copper films that have it plotted in (see `edgeplot`);
-    returns the paths of those films."""
+    """Take the board outline out of copper films that have it plotted in (see `edgeplot`), which
+    leaves them unmeasured; returns the paths of those films."""
     if result.board.outline is None:
         return set()
     edge = shapely.boundary(result.board.outline.board)
