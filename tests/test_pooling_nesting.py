@@ -13,7 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from flyfab.pooling import nesting
 from flyfab.pooling.bounds import area_bound, lower_bound
+from flyfab.pooling.elimination import perturb
 from flyfab.pooling.model import Order, PanelSize, Process
 from flyfab.pooling.nesting import Nesting, Sheet, nest
 from flyfab.pooling.pool import pool
@@ -265,3 +267,28 @@ def test_patience_ends_a_search_that_saves_no_panel() -> None:
     result = nest(sizes[:, 0], sizes[:, 1], Sheet(W, H), False, 60.0, seed=1, patience=0.5)
     assert result.seconds < 20
     assert result.history[0][1] >= result.panels and result.found_at <= result.seconds
+
+
+def test_a_ruin_that_leaves_a_worse_layout_is_undone(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every round of panel elimination starts by ruining the layout handed to perturb. Whatever the
+    # round ends with, the next round's layout must score at most ACCEPT worse than this one's (or
+    # be the best so far, after RESTART rounds): the search never builds on a ruin that went badly.
+    # CLASS08_040_01 with turning: 11 panels found, 10 by the bound, so the search runs to the end.
+    sizes, W, H = _class_instance(361)
+    area = sizes[:, 0] * sizes[:, 1]
+    starts: list[float] = []
+    real_perturb = perturb
+
+    def recording(*args: Any) -> int:
+        panel, k = args[6], args[10]
+        starts.append(k + 0.999 * float(np.bincount(panel, weights=area, minlength=k)[:k].min()) / (W * H))
+        return int(real_perturb(*args))
+
+    monkeypatch.setattr("flyfab.pooling.nesting.perturb", recording)
+    result = nest(sizes[:, 0], sizes[:, 1], Sheet(W, H), True, 1.5, seed=3)
+    assert nesting_errors(result, sizes, W, H) == []
+    assert len(starts) > 50, "the search should run many rounds on this instance"
+    best = starts[0]
+    for before, after in itertools.pairwise(starts):
+        assert after <= before + nesting.ACCEPT + 1e-9 or after <= best + 1e-9
+        best = min(best, after)

@@ -9,7 +9,8 @@
    - when it stalls, panel elimination (elimination.py), an iterated local search from its best
      layout: boards of the least loaded panel are moved, ejected and swapped into the others (each
      panel checked by greedy orders and a bounded exact search) until it is empty or stuck; then a
-     few panels are ruined and recreated and the local search runs again.
+     few panels are ruined and recreated and the local search runs again, from the new layout only
+     if it is not clearly worse than the one ruined.
    - when the best layout is one panel above the lower bound and no board can turn, CP-SAT
      (exact.py) gets a tenth of the time, a quarter of it right after the constructive phase and the
      rest after the genetic search: it proves the layout optimal (the bound rises by one) or finds
@@ -43,6 +44,9 @@ Floats = NDArray[np.float64]
 GENETIC_SHARE = 0.7  # of the time limit, when panel elimination can follow
 GENETIC_PATIENCE = 150  # generations without a better layout before the genetic search gives way
 RESTART = 30  # rounds of the iterated local search without a better layout before it goes back to the best
+# A round's layout replaces the one it started from unless its score is worse by more than this (a
+# fiftieth of a panel on the least loaded one); otherwise the next round starts from the old layout.
+ACCEPT = 0.02
 RUIN = 3  # at most this many panels beside the weakest are ruined and recreated
 EXACT_SHARE = 0.1  # of the time limit, for CP-SAT to close a gap of one panel (exact.py)
 EXACT_FIRST = 0.25  # of that, tried right after the constructive phase
@@ -328,10 +332,12 @@ def _eliminate_phase(
     patience: float | None,
 ) -> tuple[NDArray[np.int64], Floats, Floats, NDArray[np.bool_], int, int, list[tuple[float, int]]]:
     """Iterated local search (elimination.py): the local search empties the weakest panel as far as
-    it can, then a few panels are ruined and recreated, and so on; after RESTART rounds without a
-    better layout it goes back to the best one. With `patience`, it ends that many seconds after the
-    last panel saved (`last_drop`, also before it started). Returns the best layout, its panel
-    count, the number of rounds that improved it and when (perf_counter) the panel count fell."""
+    it can, then a few panels are ruined and recreated, and so on. Each round starts from the last
+    layout no worse than its own start by more than ACCEPT (so a bad ruin is undone rather than
+    built on), and after RESTART rounds without a better layout from the best one. With
+    `patience`, it ends that many seconds after the last panel saved (`last_drop`, also before it
+    started). Returns the best layout, its panel count, the number of rounds that improved it and
+    when (perf_counter) the panel count fell."""
     panel, x, y, rot = panel.copy(), x.copy(), y.copy(), rot.copy()
     area = w * h
     cap = sheet.width * sheet.height
@@ -343,9 +349,10 @@ def _eliminate_phase(
         return k + 0.999 * float(np.bincount(p, weights=area, minlength=k)[:k].min()) / cap
 
     best_score = score(panels, panel)
-    best = (panel.copy(), x.copy(), y.copy(), rot.copy(), panels)
+    best = _copied((panel, x, y, rot, panels))
     k, since, moves, checks = panels, 0, 0, 256
     when: list[tuple[float, int]] = []  # (time, panels) as they fell
+    current, current_score = best, best_score  # the layout the next round perturbs
     while best[4] > bound and time.perf_counter() < deadline:
         if patience is not None and time.perf_counter() - last_drop > patience:
             break
@@ -366,19 +373,29 @@ def _eliminate_phase(
             if k < best[4]:
                 last_drop = time.perf_counter()
                 when.append((last_drop, k))
-            best_score, best, since = now, (panel.copy(), x.copy(), y.copy(), rot.copy(), k), 0
+            best_score, best, since = now, _copied((panel, x, y, rot, k)), 0
             moves += 1
         if not stuck and k > bound:
             continue
         since += 1
         if since > RESTART:
-            panel, x, y, rot, k = best[0].copy(), best[1].copy(), best[2].copy(), best[3].copy(), best[4]
-            since = 0
+            current, current_score, since = best, best_score, 0
+        elif now <= current_score + ACCEPT:
+            current, current_score = _copied((panel, x, y, rot, k)), now
+        panel, x, y, rot, k = _copied(current)
         ruin, seed = int(rng.integers(1, RUIN + 1)), int(rng.integers(1 << 30))
         k = perturb(w, h, turnable, sheet.width, sheet.height, keep_outs, panel, x, y, rot, k, ruin, zob,
                     cache, seed)  # fmt: skip
     panel, x, y, rot, k = best
     return panel, x, y, rot, k, moves, when
+
+
+Layout = tuple[NDArray[np.int64], Floats, Floats, NDArray[np.bool_], int]
+
+
+def _copied(layout: Layout) -> Layout:
+    panel, x, y, rot, k = layout
+    return panel.copy(), x.copy(), y.copy(), rot.copy(), k
 
 
 def _renumber(panel: NDArray[np.int64]) -> NDArray[np.int64]:
