@@ -42,7 +42,7 @@ from flyfab.pooling.maxrects import FreeSpace
 
 Floats = NDArray[np.float64]
 GENETIC_SHARE = 0.7  # of the time limit, when panel elimination can follow
-GENETIC_PATIENCE = 150  # generations without a better layout before the genetic search gives way
+GENETIC_PATIENCE = 50  # generations without a better layout before the genetic search gives way
 RESTART = 30  # rounds of the iterated local search without a better layout before it goes back to the best
 # A round's layout replaces the one it started from unless its score is worse by more than this (a
 # fiftieth of a panel on the least loaded one); otherwise the next round starts from the old layout.
