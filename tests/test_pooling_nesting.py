@@ -281,7 +281,7 @@ def test_a_ruin_that_leaves_a_worse_layout_is_undone(monkeypatch: pytest.MonkeyP
 
     def recording(*args: Any) -> int:
         panel, k = args[6], args[10]
-        starts.append(k + 0.999 * float(np.bincount(panel, weights=area, minlength=k)[:k].min()) / (W * H))
+        starts.append(nesting.layout_score(k, np.bincount(panel, weights=area, minlength=k), W * H))
         return int(real_perturb(*args))
 
     monkeypatch.setattr("flyfab.pooling.nesting.perturb", recording)

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -84,6 +85,13 @@ class Nesting:
         return self.panels == self.bound.best
 
 
+def layout_score(k: int, loads: NDArray[Any], cap: float) -> float:
+    """What the searches minimise: the k panels plus the least loaded one's share of a panel
+    (`loads`: board area per panel, `cap`: a panel's area), so that emptying a panel counts before
+    it is empty. Below 1 even for a full panel, so that int(score) is the number of panels."""
+    return k + 0.999 * float(loads[:k].min()) / cap
+
+
 class _Decoder:
     """Runs the compiled decoder and scores layouts: panels + load of the least loaded panel."""
 
@@ -118,8 +126,7 @@ class _Decoder:
             self.rot,
             self.loads,
         )
-        # Below 1 even for a full panel, so that int(score) is the number of panels.
-        return k + 0.999 * float(self.loads[:k].min()) / (self.W * self.H)
+        return layout_score(k, self.loads, self.W * self.H)
 
     def snapshot(self) -> tuple[NDArray[np.int64], Floats, Floats, NDArray[np.bool_]]:
         return self.panel.copy(), self.x.copy(), self.y.copy(), self.rot.copy()
@@ -346,7 +353,7 @@ def _eliminate_phase(
     cache = new_cache()
 
     def score(k: int, p: NDArray[np.int64]) -> float:
-        return k + 0.999 * float(np.bincount(p, weights=area, minlength=k)[:k].min()) / cap
+        return layout_score(k, np.bincount(p, weights=area, minlength=k), cap)
 
     best_score = score(panels, panel)
     best = _copied((panel, x, y, rot, panels))
@@ -381,8 +388,8 @@ def _eliminate_phase(
         if since > RESTART:
             current, current_score, since = best, best_score, 0
         elif now <= current_score + ACCEPT:
-            current, current_score = _copied((panel, x, y, rot, k)), now
-        panel, x, y, rot, k = _copied(current)
+            current, current_score = (panel, x, y, rot, k), now
+        panel, x, y, rot, k = _copied(current)  # current's own arrays are never changed
         ruin, seed = int(rng.integers(1, RUIN + 1)), int(rng.integers(1 << 30))
         k = perturb(w, h, turnable, sheet.width, sheet.height, keep_outs, panel, x, y, rot, k, ruin, zob,
                     cache, seed)  # fmt: skip
