@@ -19,7 +19,10 @@ own seed, the best kept). On this 2-core machine that is two searches side by si
 
 Run: `python -m benchmarks.pooling [--parts a,b,c] [--time-limit S] [--patience S] [--classes 1,2,...]
 [--rotation both|without|with] [--json]`
-(`nice -n 10` on a shared machine). Results go to docs/benchmarks.md, section "Pooling".
+(`nice -n 10` on a shared machine). Results go to docs/benchmarks.md, section "Pooling". The goal
+of (a) bounds the average time per instance, so each way of turning is run with the largest limit
+that keeps it within 1 s: `--parts a --rotation with --time-limit 4` and `--parts a --rotation
+without --time-limit 6`.
 """
 
 from __future__ import annotations
