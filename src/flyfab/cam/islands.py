@@ -83,9 +83,9 @@ class _Tiles:
         share = TILE_POLYGONS / len(polys)
         self.cell = max(math.sqrt(span[0] * span[1] * share), max(span) * share, 1e-6)
         self.ij = np.floor((middle - self.low) / self.cell).astype(np.int64)
-        key = self.ij[:, 0] * (int(self.ij[:, 1].max()) + 1) + self.ij[:, 1]
-        order = np.argsort(key, kind="stable")
-        self.groups = np.split(order, np.flatnonzero(np.diff(key[order])) + 1)
+        self.key = self.ij[:, 0] * (int(self.ij[:, 1].max()) + 1) + self.ij[:, 1]  # each polygon's tile
+        order = np.argsort(self.key, kind="stable")
+        self.groups = np.split(order, np.flatnonzero(np.diff(self.key[order])) + 1)
 
     def merged(self, polys: Geoms) -> list[Geoms]:
         return [clipping.union(clipping.rings(polys[g])) if len(g) > 1 else polys[g] for g in self.groups]
@@ -97,11 +97,9 @@ def _tile_rings(polys: Geoms) -> list[clipping.Ring]:
     if len(polys) < 4 * TILE_POLYGONS:
         return clipping.rings(polys)
     all_rings, owner = clipping.owned_rings(polys)
-    tile = np.empty(len(polys), dtype=np.intp)
-    for k, g in enumerate(_Tiles(polys).groups):
-        tile[g] = k
-    by_tile = np.argsort(tile[owner], kind="stable")
-    bounds = np.flatnonzero(np.diff(tile[owner][by_tile])) + 1
+    ring_tile = _Tiles(polys).key[owner]
+    by_tile = np.argsort(ring_tile, kind="stable")
+    bounds = np.flatnonzero(np.diff(ring_tile[by_tile])) + 1
     out: list[clipping.Ring] = []
     for group in np.split(by_tile, bounds):
         ring_group = [all_rings[r] for r in group]
